@@ -1,0 +1,19 @@
+package system
+
+import (
+	"context"
+
+	"github.com/berth-project/berth/events"
+	"github.com/berth-project/berth/internal/filters"
+	"github.com/moby/moby/api/types/system"
+)
+
+// Backend is what the system routes need; implemented by the daemon package.
+type Backend interface {
+	SystemInfo(ctx context.Context) (*system.Info, error)
+	SystemVersion(ctx context.Context) (system.VersionResponse, error)
+	SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
+	// SubscribeEvents returns past events in [since, until) matching f and,
+	// when until is zero, a live channel; cancel releases it.
+	SubscribeEvents(since, until events.Time, f filters.Args) (past []events.Message, live <-chan events.Message, cancel func())
+}

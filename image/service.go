@@ -1,0 +1,71 @@
+// Package image is the image store: a content-addressed blob store
+// (sha256-verified), image records and tags in bbolt, and the operations of
+// the image API (list, inspect, tag, delete, load/save, import, commit,
+// history, prune). Layers are delegated to package layer.
+// (CONTRACT STUB: the exported API below is fixed; bodies to be written.)
+package image
+
+import (
+	"context"
+	"io"
+
+	"github.com/berth-project/berth/layer"
+	"github.com/moby/moby/api/types/container"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	digest "github.com/opencontainers/go-digest"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Image is a resolved local image.
+type Image struct {
+	ID       digest.Digest            // config digest ("sha256:...")
+	Config   dockerspec.DockerOCIImage // parsed config blob
+	ChainID  digest.Digest            // chain ID of the top layer ("" for no layers)
+	RepoTags []string                 // familiar names, e.g. "busybox:latest"
+}
+
+// Options configure a Service.
+type Options struct {
+	Root   string     // <data-root>/image: blobs live under Root/blobs/sha256
+	DB     *bolt.DB   // shared daemon database; the service uses its own buckets
+	Layers *layer.Store
+	// ContainersUsing returns IDs of containers (any state) created from an
+	// image ID; used for rmi conflicts, prune and the Containers count.
+	ContainersUsing func(imageID digest.Digest) []string
+	// Events receives image events (tag, untag, delete, import, load, save).
+	Events func(action, id string, attrs map[string]string)
+}
+
+// Service implements apiserver/router/image.Backend plus what the container
+// lifecycle needs.
+type Service struct{ opts Options }
+
+// New opens the store.
+func New(opts Options) (*Service, error) { return &Service{opts: opts}, nil }
+
+// Resolve finds an image by name[:tag], name@digest, full or short ID.
+// Missing images give errdefs NotFound "No such image: <ref>".
+func (s *Service) Resolve(ref string) (*Image, error) { panic("contract stub") }
+
+// CommitRequest is what `docker commit` and the builder need.
+type CommitRequest struct {
+	Parent          digest.Digest // image the container was created from ("" for scratch)
+	LayerTar        io.Reader     // uncompressed rw-layer tar, nil for an empty layer
+	Config          *container.Config
+	ContainerID     string
+	ContainerConfig *container.Config // recorded as history/container_config
+	Author, Comment string
+	Changes         []string // Dockerfile instructions applied on top of Config
+	Repo, Tag       string   // optional tag
+	EmptyLayer      bool     // history entry marked empty_layer
+	CreatedBy       string   // history created_by
+}
+
+// Commit creates a new image: parent's layers plus LayerTar.
+func (s *Service) Commit(ctx context.Context, req CommitRequest) (digest.Digest, error) {
+	panic("contract stub")
+}
+
+// Size returns the total uncompressed size of an image's layers
+// (VirtualSize / SizeRootFs).
+func (s *Service) Size(id digest.Digest) (int64, error) { panic("contract stub") }
