@@ -2,47 +2,122 @@
 // object per line, {"log":"...","stream":"stdout","time":"RFC3339Nano"},
 // rotated to path.1 .. path.N-1 when max-size is reached. The writer runs
 // inside berth-shim, so this package imports only the standard library.
-// (CONTRACT STUB: exported API fixed; bodies to be written.)
 package jsonfile
 
 import (
-	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
 	"time"
 )
 
+// record is the on-disk form, field order and names as Docker writes them.
+type record struct {
+	Log    string            `json:"log"`
+	Stream string            `json:"stream"`
+	Attrs  map[string]string `json:"attrs,omitempty"`
+	Time   time.Time         `json:"time"`
+}
+
 // Writer appends log records with rotation. Safe for concurrent use.
-type Writer struct{}
+type Writer struct {
+	mu      sync.Mutex
+	path    string
+	maxSize int64
+	maxFile int
+	f       *os.File
+	size    int64
+	buf     []byte
+}
 
 // NewWriter opens path for appending. maxSize 0 means no rotation;
 // maxFile is the number of files kept including the live one.
-func NewWriter(path string, maxSize int64, maxFile int) (*Writer, error) { panic("contract stub") }
+func NewWriter(path string, maxSize int64, maxFile int) (*Writer, error) {
+	if maxSize < 0 {
+		return nil, fmt.Errorf("jsonfile: negative max-size %d", maxSize)
+	}
+	if maxFile < 1 {
+		maxFile = 1
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Writer{path: path, maxSize: maxSize, maxFile: maxFile, f: f, size: st.Size()}, nil
+}
 
 // Write logs one record. line should include its trailing newline if any;
 // partial lines (no newline) are logged as-is.
-func (w *Writer) Write(stream string, line []byte, t time.Time) error { panic("contract stub") }
+func (w *Writer) Write(stream string, line []byte, t time.Time) error {
+	b, err := json.Marshal(record{Log: string(line), Stream: stream, Time: t.UTC()})
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return os.ErrClosed
+	}
+	w.buf = append(append(w.buf[:0], b...), '\n')
+	// Rotate before the record that would overflow, so every file but the
+	// live one stays within max-size (Docker's behaviour, give or take one
+	// record).
+	if w.maxSize > 0 && w.size > 0 && w.size+int64(len(w.buf)) > w.maxSize {
+		if err := w.rotate(); err != nil {
+			return err
+		}
+	}
+	n, err := w.f.Write(w.buf)
+	w.size += int64(n)
+	return err
+}
+
+// rotate shifts path.i to path.i+1, dropping the oldest, and starts a new
+// live file. With maxFile 1 the old content is simply discarded. A new
+// inode is always created so followers notice the rotation.
+func (w *Writer) rotate() error {
+	if err := w.f.Close(); err != nil {
+		return err
+	}
+	w.f = nil
+	if w.maxFile == 1 {
+		if err := os.Remove(w.path); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	} else {
+		_ = os.Remove(fmt.Sprintf("%s.%d", w.path, w.maxFile-1))
+		for i := w.maxFile - 2; i >= 1; i-- {
+			err := os.Rename(fmt.Sprintf("%s.%d", w.path, i), fmt.Sprintf("%s.%d", w.path, i+1))
+			if err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+		if err := os.Rename(w.path, w.path+".1"); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	w.f, w.size = f, 0
+	return nil
+}
 
 // Close flushes and closes the file.
-func (w *Writer) Close() error { panic("contract stub") }
-
-// Message is a decoded record.
-type Message struct {
-	Stream string
-	Line   []byte
-	Time   time.Time
-	Attrs  map[string]string
-	Err    error
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	return err
 }
-
-// ReadOptions select records.
-type ReadOptions struct {
-	Tail   int       // last N records across rotated files; -1 all
-	Since  time.Time // zero: no bound
-	Until  time.Time // zero: no bound
-	Follow bool      // keep reading new records (across rotation) until ctx is done or StopFollow closes
-	// StopFollow, when closed, ends following after the remaining data is read
-	// (the daemon closes it when the container stops).
-	StopFollow <-chan struct{}
-}
-
-// Read streams records of the log at path and its rotated files, oldest first.
-func Read(ctx context.Context, path string, opts ReadOptions) <-chan *Message { panic("contract stub") }
