@@ -1,0 +1,142 @@
+package network
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+)
+
+// nftApply runs one atomic nft transaction.
+func nftApply(ctx context.Context, script string) error {
+	if script == "" {
+		return nil
+	}
+	cmd := exec.CommandContext(ctx, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("nft: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// nftDeleteTable removes our table; a missing table is not an error.
+func nftDeleteTable(ctx context.Context, table string) error {
+	return nftApply(ctx, fmt.Sprintf("table ip %s\ndelete table ip %s\n", table, table))
+}
+
+// The forward jump.
+//
+// A packet survives the forward hook only if every base chain accepts it, so
+// an accept in a chain of our own table cannot override the drop policy that
+// Docker Engine puts on the iptables filter FORWARD chain. Like Docker's own
+// DOCKER-FORWARD we therefore insert a jump at the top of FORWARD into a
+// chain of ours that accepts our bridge's traffic. It is only installed when
+// FORWARD would otherwise drop, and removed by Shutdown.
+
+// forwardChain returns the iptables chain name for our table (<= 28 chars).
+func forwardChain(table string) string {
+	name := "BERTH-FORWARD"
+	if table != "berth" {
+		name = "BERTH-FWD-" + table
+	}
+	if len(name) > 28 {
+		name = name[:28]
+	}
+	return name
+}
+
+// renderForwardRules returns an iptables-restore --noflush script that
+// (re)declares the chain, which flushes it, and fills it.
+func renderForwardRules(chain string, bridges []string, insertJump bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*filter\n:%s - [0:0]\n", chain)
+	for _, br := range bridges {
+		// Everything a container sends (outbound, container to container).
+		fmt.Fprintf(&b, "-A %s -i %s -j ACCEPT\n", chain, br)
+		// Replies to it, and connections to its published ports.
+		fmt.Fprintf(&b, "-A %s -o %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n", chain, br)
+		fmt.Fprintf(&b, "-A %s -o %s -m conntrack --ctstatus DNAT -j ACCEPT\n", chain, br)
+	}
+	if insertJump {
+		fmt.Fprintf(&b, "-I FORWARD -j %s\n", chain)
+	}
+	b.WriteString("COMMIT\n")
+	return b.String()
+}
+
+func iptables(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w"}, args...)...)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("iptables %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out.String(), nil
+}
+
+// forwardState reports whether FORWARD drops by default and whether our
+// jump is already there. No iptables binary means nothing to do.
+func forwardState(ctx context.Context, chain string) (drops, jumped bool, err error) {
+	if _, err := exec.LookPath("iptables"); err != nil {
+		return false, false, nil
+	}
+	out, err := iptables(ctx, "-S", "FORWARD")
+	if err != nil {
+		return false, false, err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 3 && f[0] == "-P" && f[2] != "ACCEPT":
+			drops = true
+		case len(f) == 4 && f[0] == "-A" && f[2] == "-j" && f[3] == chain:
+			jumped = true
+		case len(f) >= 3 && f[len(f)-2] == "-j" && (f[len(f)-1] == "DROP" || f[len(f)-1] == "REJECT"):
+			drops = true
+		}
+	}
+	return drops, jumped, nil
+}
+
+// ensureForward installs (or refreshes) the jump when FORWARD would drop.
+func ensureForward(ctx context.Context, chain string, bridges []string) (installed bool, err error) {
+	drops, jumped, err := forwardState(ctx, chain)
+	if err != nil || (!drops && !jumped) {
+		return false, err
+	}
+	cmd := exec.CommandContext(ctx, "iptables-restore", "-w", "--noflush")
+	cmd.Stdin = strings.NewReader(renderForwardRules(chain, bridges, !jumped))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return false, fmt.Errorf("iptables-restore: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return true, nil
+}
+
+// removeForward deletes the jump and the chain if present.
+func removeForward(ctx context.Context, chain string) error {
+	if _, err := exec.LookPath("iptables"); err != nil {
+		return nil
+	}
+	for {
+		if _, err := iptables(ctx, "-C", "FORWARD", "-j", chain); err != nil {
+			break
+		}
+		if _, err := iptables(ctx, "-D", "FORWARD", "-j", chain); err != nil {
+			return err
+		}
+	}
+	if _, err := iptables(ctx, "-S", chain); err != nil {
+		return nil // no such chain
+	}
+	if _, err := iptables(ctx, "-F", chain); err != nil {
+		return err
+	}
+	_, err := iptables(ctx, "-X", chain)
+	return err
+}
