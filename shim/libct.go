@@ -1,0 +1,203 @@
+package shim
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/opencontainers/runc/libcontainer/specconv"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// libctExecutor runs the container with the embedded libcontainer; the
+// container's init is `berth-shim init`, a child of this shim.
+type libctExecutor struct {
+	root, id, bundle string
+	spec             *specs.Spec
+	c                *libcontainer.Container
+}
+
+func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, waitFunc, error) {
+	e.spec = spec
+	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
+		CgroupName: e.id,
+		Spec:       spec,
+	})
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	c, err := libcontainer.Create(e.root, e.id, cfg)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	e.c = c
+	p, err := newProcess(spec.Process)
+	if err != nil {
+		_ = c.Destroy()
+		return 0, nil, nil, err
+	}
+	p.Init = true
+	pid, console, wait, err := e.run(p, io, c.Start)
+	if err != nil {
+		_ = c.Destroy()
+		return 0, nil, nil, err
+	}
+	return pid, console, wait, nil
+}
+
+// run starts p with start (Container.Start for init, Container.Run for
+// exec) wired to io, and receives the pty master for a tty process.
+func (e *libctExecutor) run(p *libcontainer.Process, io procIO, start func(*libcontainer.Process) error) (int, *os.File, waitFunc, error) {
+	var parent *os.File
+	if io.Tty {
+		var child *os.File
+		var err error
+		parent, child, err = socketPair("console")
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		defer parent.Close()
+		defer child.Close()
+		p.ConsoleSocket = child
+		p.ConsoleHeight, p.ConsoleWidth = io.Height, io.Width
+	} else {
+		// *os.File stdio is passed straight to the process, no copying
+		// goroutines inside libcontainer.
+		if io.Stdin != nil {
+			p.Stdin = io.Stdin
+		}
+		p.Stdout, p.Stderr = io.Stdout, io.Stderr
+	}
+	if err := start(p); err != nil {
+		return 0, nil, nil, err
+	}
+	var console *os.File
+	if io.Tty {
+		var err error
+		if console, err = recvFile(parent); err != nil {
+			_ = p.Signal(unix.SIGKILL)
+			_, _ = p.Wait()
+			return 0, nil, nil, fmt.Errorf("receiving pty master: %w", err)
+		}
+	}
+	pid, err := p.Pid()
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return pid, console, p.Wait, nil
+}
+
+func (e *libctExecutor) Start() error { return e.c.Exec() }
+
+func (e *libctExecutor) Exec(_ string, sp *specs.Process, io procIO) (int, *os.File, waitFunc, error) {
+	p, err := newProcess(sp)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return e.run(p, io, e.c.Run)
+}
+
+func (e *libctExecutor) Kill(sig syscall.Signal, all bool) error {
+	if !all {
+		return e.c.Signal(sig)
+	}
+	pids, err := e.c.Processes()
+	if err != nil {
+		return err
+	}
+	for _, pid := range pids {
+		_ = unix.Kill(pid, sig)
+	}
+	return nil
+}
+
+func (e *libctExecutor) Pause() error  { return e.c.Pause() }
+func (e *libctExecutor) Resume() error { return e.c.Resume() }
+
+func (e *libctExecutor) Update(r *specs.LinuxResources) error {
+	if r == nil {
+		return errors.New("no resources given")
+	}
+	// Convert through specconv so every field means what it means at
+	// create time; devices rules stay as they are.
+	spec := *e.spec
+	lin := *spec.Linux
+	lin.Resources = r
+	spec.Linux = &lin
+	cg, err := specconv.CreateCgroupConfig(&specconv.CreateOpts{CgroupName: e.id, Spec: &spec}, nil)
+	if err != nil {
+		return err
+	}
+	cfg := e.c.Config()
+	devs := cfg.Cgroups.Resources.Devices
+	res := *cg.Resources
+	res.Devices = devs
+	cfg.Cgroups.Resources = &res
+	return e.c.Set(cfg)
+}
+
+func (e *libctExecutor) Pids() ([]int, error) { return e.c.Processes() }
+
+func (e *libctExecutor) Destroy() error {
+	if e.c == nil {
+		return nil
+	}
+	return e.c.Destroy()
+}
+
+// newProcess converts an OCI process into a libcontainer one (as runc's
+// newProcess does).
+func newProcess(p *specs.Process) (*libcontainer.Process, error) {
+	if p == nil {
+		return nil, errors.New("spec has no process")
+	}
+	nnp := p.NoNewPrivileges
+	lp := &libcontainer.Process{
+		Args:            p.Args,
+		Env:             p.Env,
+		UID:             int(p.User.UID),
+		GID:             int(p.User.GID),
+		Cwd:             p.Cwd,
+		Label:           p.SelinuxLabel,
+		NoNewPrivileges: &nnp,
+		AppArmorProfile: p.ApparmorProfile,
+		Scheduler:       p.Scheduler,
+		IOPriority:      p.IOPriority,
+	}
+	if p.ConsoleSize != nil {
+		lp.ConsoleWidth = uint16(p.ConsoleSize.Width)
+		lp.ConsoleHeight = uint16(p.ConsoleSize.Height)
+	}
+	if c := p.Capabilities; c != nil {
+		lp.Capabilities = &configs.Capabilities{
+			Bounding: c.Bounding, Effective: c.Effective, Inheritable: c.Inheritable,
+			Permitted: c.Permitted, Ambient: c.Ambient,
+		}
+	}
+	for _, g := range p.User.AdditionalGids {
+		lp.AdditionalGroups = append(lp.AdditionalGroups, int(g))
+	}
+	for _, rl := range p.Rlimits {
+		t, ok := rlimits[rl.Type]
+		if !ok {
+			return nil, fmt.Errorf("wrong rlimit value: %s", rl.Type)
+		}
+		lp.Rlimits = append(lp.Rlimits, configs.Rlimit{Type: t, Hard: rl.Hard, Soft: rl.Soft})
+	}
+	return lp, nil
+}
+
+var rlimits = map[string]int{
+	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE,
+	"RLIMIT_DATA": unix.RLIMIT_DATA, "RLIMIT_STACK": unix.RLIMIT_STACK,
+	"RLIMIT_CORE": unix.RLIMIT_CORE, "RLIMIT_RSS": unix.RLIMIT_RSS,
+	"RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_NOFILE": unix.RLIMIT_NOFILE,
+	"RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_AS": unix.RLIMIT_AS,
+	"RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
+	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME,
+}

@@ -1,0 +1,140 @@
+// Package proto is the wire format between berth-shim and the daemon's
+// shim client: one JSON request line, one JSON response line, then (for
+// attach and exec) stdcopy-framed output and raw stdin. It is shared by both
+// sides and imports only the standard library and runtime-spec, so it adds
+// nothing to the shim's start-up cost.
+package proto
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// Ops.
+const (
+	OpStart      = "start"
+	OpState      = "state"
+	OpWait       = "wait"
+	OpKill       = "kill"
+	OpAttach     = "attach"
+	OpResize     = "resize"
+	OpExec       = "exec"
+	OpResizeExec = "resize-exec"
+	OpPause      = "pause"
+	OpResume     = "resume"
+	OpUpdate     = "update"
+	OpPids       = "pids"
+)
+
+// Files in the bundle directory.
+const (
+	SocketFile = "shim.sock"
+	PidFile    = "shim.pid"
+	ExitFile   = "exit.json"
+	LogFile    = "shim.log"
+)
+
+// Stream bytes of a frame header.
+const (
+	Stdin  = 0
+	Stdout = 1
+	Stderr = 2
+	// ExitFrame ends an exec stream; its payload is ExecExit JSON.
+	ExitFrame = 255
+)
+
+// Request is the first line of every connection.
+type Request struct {
+	Op        string                `json:"op"`
+	Signal    int                   `json:"signal,omitempty"`
+	All       bool                  `json:"all,omitempty"`
+	Stdin     bool                  `json:"stdin,omitempty"`
+	Stdout    bool                  `json:"stdout,omitempty"`
+	Stderr    bool                  `json:"stderr,omitempty"`
+	Height    uint16                `json:"h,omitempty"`
+	Width     uint16                `json:"w,omitempty"`
+	ExecID    string                `json:"execID,omitempty"`
+	Process   *specs.Process        `json:"process,omitempty"`
+	Tty       bool                  `json:"tty,omitempty"`
+	Resources *specs.LinuxResources `json:"resources,omitempty"`
+}
+
+// Response answers a request; Error empty means success.
+type Response struct {
+	Error     string    `json:"error,omitempty"`
+	Pid       int       `json:"pid,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	ExitCode  int       `json:"exitCode"`
+	ExitedAt  time.Time `json:"exitedAt,omitzero"`
+	OOMKilled bool      `json:"oomKilled,omitempty"`
+	Pids      []int     `json:"pids,omitempty"`
+}
+
+// Exit is the content of exit.json, and what the shim reports on fd 3 is
+// Ready.
+type Exit struct {
+	ExitCode  int       `json:"exitCode"`
+	ExitedAt  time.Time `json:"exitedAt"`
+	OOMKilled bool      `json:"oomKilled"`
+	Error     string    `json:"error,omitempty"`
+}
+
+// Ready is the one message the shim writes to its readiness pipe.
+type Ready struct {
+	Pid   int    `json:"pid,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// ExecExit is the payload of an ExitFrame.
+type ExecExit struct {
+	ExitCode int `json:"exitCode"`
+}
+
+// WriteFrame writes one stdcopy frame.
+func WriteFrame(w io.Writer, stream byte, p []byte) error {
+	buf := make([]byte, 8+len(p))
+	buf[0] = stream
+	binary.BigEndian.PutUint32(buf[4:], uint32(len(p)))
+	copy(buf[8:], p)
+	_, err := w.Write(buf)
+	return err
+}
+
+// Frame encodes p as one stdcopy frame.
+func Frame(stream byte, p []byte) []byte {
+	buf := make([]byte, 8+len(p))
+	buf[0] = stream
+	binary.BigEndian.PutUint32(buf[4:], uint32(len(p)))
+	copy(buf[8:], p)
+	return buf
+}
+
+// ReadFrame reads one frame; buf is reused when large enough.
+func ReadFrame(r io.Reader, buf []byte) (stream byte, p []byte, err error) {
+	var hdr [8]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, nil, err
+	}
+	n := int(binary.BigEndian.Uint32(hdr[4:]))
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, err
+	}
+	return hdr[0], buf, nil
+}
+
+// Marshal encodes v as one line.
+func Marshal(v any) []byte {
+	b, _ := json.Marshal(v)
+	return append(b, '\n')
+}
