@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -21,6 +22,11 @@ type bridgeDriver struct {
 	addr    netip.Prefix // bridge address = gateway, with the subnet length
 	mtu     int
 	ifindex int
+
+	// Deleting a veth waits for an RCU grace period in the kernel (10-20
+	// ms), so Leave does it in the background; pending lets Teardown and
+	// tests wait for it.
+	pending sync.WaitGroup
 }
 
 func (d *bridgeDriver) Setup(ctx context.Context) error {
@@ -119,13 +125,22 @@ func (d *bridgeDriver) Leave(ctx context.Context, ep *endpointRecord) error {
 		}
 		return err
 	}
-	if err := netlink.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) {
-		return fmt.Errorf("delete veth %s: %w", ep.HostVeth, err)
-	}
+	// By index, not name: a new endpoint of the same container may reuse
+	// the name before the background delete runs.
+	idx := link.Attrs().Index
+	d.pending.Add(1)
+	go func() {
+		defer d.pending.Done()
+		_ = netlink.LinkDel(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: idx}})
+	}()
 	return nil
 }
 
+// wait blocks until background veth deletions are done.
+func (d *bridgeDriver) wait() { d.pending.Wait() }
+
 func (d *bridgeDriver) Teardown(ctx context.Context) error {
+	d.wait()
 	link, err := netlink.LinkByName(d.name)
 	if err != nil {
 		return nil

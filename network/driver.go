@@ -15,8 +15,10 @@ type netDriver interface {
 	// ep.NetNSPath with ep's address, MAC and default route.
 	Join(ctx context.Context, ep *endpointRecord) error
 	// Leave removes the container's interface; missing is not an error.
+	// The device may disappear asynchronously; wait() waits for that.
 	Leave(ctx context.Context, ep *endpointRecord) error
-	// Teardown removes the host device.
+	wait()
+	// Teardown waits for background work and removes the host device.
 	Teardown(ctx context.Context) error
 }
 

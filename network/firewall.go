@@ -59,7 +59,7 @@ func renderForwardRules(chain string, bridges []string, insertJump bool) string 
 		fmt.Fprintf(&b, "-A %s -i %s -j ACCEPT\n", chain, br)
 		// Replies to it, and connections to its published ports.
 		fmt.Fprintf(&b, "-A %s -o %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n", chain, br)
-		fmt.Fprintf(&b, "-A %s -o %s -m conntrack --ctstatus DNAT -j ACCEPT\n", chain, br)
+		fmt.Fprintf(&b, "-A %s -o %s -m conntrack --ctstate DNAT -j ACCEPT\n", chain, br)
 	}
 	if insertJump {
 		fmt.Fprintf(&b, "-I FORWARD -j %s\n", chain)

@@ -193,6 +193,9 @@ func (m *Manager) Close() error {
 		m.stop = nil
 	}
 	m.ports.releaseAll()
+	if m.def != nil {
+		m.def.drv.wait()
+	}
 	return nil
 }
 

@@ -325,6 +325,7 @@ func TestBridgeAttachPublishDetach(t *testing.T) {
 	if epC.IP == epA.IP || epC.IP == epB.IP {
 		t.Errorf("address handed out twice: C %v", epC.IP)
 	}
+	m.def.drv.wait()
 	if !linkExists(epC.HostVeth) || linkExists(epA.HostVeth) {
 		t.Errorf("veths: C %s exists=%v, A %s exists=%v", epC.HostVeth, linkExists(epC.HostVeth), epA.HostVeth, linkExists(epA.HostVeth))
 	}
@@ -339,6 +340,9 @@ func (h *harness) assertNoEndpoint(m *Manager, id string) {
 	h.t.Helper()
 	if _, err := m.Endpoint(id); !errdefs.IsNotFound(err) {
 		h.t.Errorf("endpoint %s exists after failed attach: %v", id, err)
+	}
+	if m.def != nil {
+		m.def.drv.wait()
 	}
 	if linkExists(hostVethName(id)) {
 		h.t.Errorf("veth %s left after failed attach", hostVethName(id))
