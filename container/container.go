@@ -1,0 +1,110 @@
+// Package container holds container records — configuration and state —
+// and persists them in the daemon's bbolt database. It knows nothing about
+// how containers run; package lifecycle drives the state machine.
+package container
+
+import (
+	"sync"
+	"time"
+
+	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+)
+
+// State is the persisted run state.
+type State struct {
+	Status     containertypes.ContainerState
+	Pid        int
+	ExitCode   int
+	Error      string
+	OOMKilled  bool
+	StartedAt  time.Time
+	FinishedAt time.Time
+	// Removing marks a removal in progress (status "removing").
+	Removing bool
+}
+
+// Endpoint is the container's attachment to the default bridge.
+type Endpoint struct {
+	NetworkName string
+	EndpointID  string
+	IPAddress   string
+	PrefixLen   int
+	Gateway     string
+	MacAddress  string
+	Ports       network.PortMap
+}
+
+// Container is one container record. Fields are guarded by the embedded
+// mutex while the container is live in the daemon; the store serialises a
+// snapshot under it.
+type Container struct {
+	mu sync.Mutex
+
+	ID         string
+	Name       string // with leading "/"
+	Created    time.Time
+	Path       string
+	Args       []string
+	Image      string // as the user named it
+	ImageID    string // sha256:...
+	Config     *containertypes.Config
+	HostConfig *containertypes.HostConfig
+	State      State
+	Endpoint   *Endpoint
+	// Networking from the create request, kept for inspect.
+	NetworkingConfig *network.NetworkingConfig `json:",omitempty"`
+
+	HostnamePath   string
+	HostsPath      string
+	ResolvConfPath string
+	LogPath        string
+	RestartCount   int
+	// HasBeenStarted distinguishes "created" from "exited" after a failure.
+	HasBeenStarted bool
+	// Runtime is the OCI runtime name used at start.
+	Runtime string
+
+	// Removed is set (in memory) once the record is deleted, for waiters on
+	// the "removed" condition.
+	Removed bool `json:"-"`
+
+	changed chan struct{}
+}
+
+// Lock/Unlock guard the record's fields.
+func (c *Container) Lock()   { c.mu.Lock() }
+func (c *Container) Unlock() { c.mu.Unlock() }
+
+// Changed returns a channel closed at the next state change. Call with the
+// lock held.
+func (c *Container) Changed() <-chan struct{} {
+	if c.changed == nil {
+		c.changed = make(chan struct{})
+	}
+	return c.changed
+}
+
+// Notify wakes everything waiting on Changed. Call with the lock held.
+func (c *Container) Notify() {
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
+}
+
+// IsRunning reports running or paused.
+func (c *Container) IsRunning() bool {
+	return c.State.Status == containertypes.StateRunning || c.State.Status == containertypes.StatePaused
+}
+
+// ShortID is the 12-character ID used in messages.
+func (c *Container) ShortID() string { return ShortID(c.ID) }
+
+// ShortID truncates an ID to 12 characters.
+func ShortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

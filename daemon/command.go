@@ -1,0 +1,94 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+
+	"github.com/berth-project/berth/daemon/config"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+func lookPath(name string) (string, error) { return exec.LookPath(name) }
+
+// flagKeys maps dockerd flags to daemon.json keys, for the "specified both
+// as a flag and in the configuration file" check.
+var flagKeys = map[string]string{
+	"host": "hosts", "data-root": "data-root", "graph": "data-root", "exec-root": "exec-root", "pidfile": "pidfile",
+	"log-driver": "log-driver", "log-opt": "log-opts", "default-runtime": "default-runtime",
+	"bip": "bip", "bridge": "bridge", "mtu": "mtu", "dns": "dns", "debug": "debug", "storage-driver": "storage-driver",
+	"live-restore": "live-restore", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
+}
+
+// NewCommand returns `berth daemon`, which takes dockerd's flags.
+func NewCommand() *cobra.Command {
+	cfg := config.Defaults()
+	var configFile string
+	logOpts := map[string]string{}
+	cmd := &cobra.Command{
+		Use:           "daemon [OPTIONS]",
+		Short:         "Run the berth daemon (dockerd-compatible flags)",
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(logOpts) > 0 {
+				cfg.LogOpts = logOpts
+			}
+			flagsSet := map[string]bool{}
+			cmd.Flags().Visit(func(f *pflag.Flag) {
+				if k, ok := flagKeys[f.Name]; ok {
+					flagsSet[k] = true
+				}
+			})
+			explicit := cmd.Flags().Changed("config-file")
+			file, fileSet, err := config.LoadFile(configFile, !explicit)
+			if err != nil {
+				return err
+			}
+			if err := config.Merge(cfg, file, fileSet, flagsSet); err != nil {
+				return err
+			}
+			level := slog.LevelInfo
+			if cfg.Debug {
+				level = slog.LevelDebug
+			}
+			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			ctx := context.Background()
+			d, err := New(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			log.Info("berth daemon started", "version", Version, "data-root", cfg.DataRoot, "exec-root", cfg.ExecRoot)
+			return d.Serve(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&cfg.Hosts, "host", "H", nil, "Daemon socket(s) to connect to")
+	f.StringVar(&cfg.DataRoot, "data-root", cfg.DataRoot, "Root directory of persistent state")
+	f.StringVarP(&cfg.DataRoot, "graph", "g", cfg.DataRoot, "Root of the runtime (deprecated alias of --data-root)")
+	_ = f.MarkHidden("graph")
+	f.StringVar(&cfg.ExecRoot, "exec-root", cfg.ExecRoot, "Root directory for execution state files")
+	f.StringVarP(&cfg.Pidfile, "pidfile", "p", "", "Path to use for daemon PID file")
+	f.StringVar(&configFile, "config-file", "/etc/berth/daemon.json", "Daemon configuration file")
+	f.StringVar(&cfg.LogDriver, "log-driver", cfg.LogDriver, "Default driver for container logs")
+	f.StringToStringVar(&logOpts, "log-opt", nil, "Default log driver options for containers")
+	f.StringVar(&cfg.DefaultRuntime, "default-runtime", cfg.DefaultRuntime, "Default OCI runtime for containers")
+	f.StringVar(&cfg.Bip, "bip", cfg.Bip, "Specify default-bridge IP")
+	f.StringVarP(&cfg.Bridge, "bridge", "b", cfg.Bridge, "Attach containers to a network bridge (\"none\" disables it)")
+	f.IntVar(&cfg.MTU, "mtu", 0, "Set the containers network MTU")
+	f.StringSliceVar(&cfg.DNS, "dns", nil, "DNS server to use")
+	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
+	f.StringVarP(&cfg.StorageDriver, "storage-driver", "s", cfg.StorageDriver, "Storage driver to use")
+	f.BoolVar(&cfg.LiveRestore, "live-restore", false, "Keep containers running when the daemon stops")
+	f.BoolVar(&cfg.TLS, "tls", false, "Use TLS; implied by --tlsverify")
+	f.BoolVar(&cfg.TLSVerify, "tlsverify", false, "Use TLS and verify the remote")
+	f.StringVar(&cfg.TLSCACert, "tlscacert", "", "Trust certs signed only by this CA")
+	f.StringVar(&cfg.TLSCert, "tlscert", "", "Path to TLS certificate file")
+	f.StringVar(&cfg.TLSKey, "tlskey", "", "Path to TLS key file")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w\nSee 'berth daemon --help'", err) })
+	return cmd
+}

@@ -1,0 +1,205 @@
+// Package config holds the daemon's configuration: dockerd-compatible
+// flags merged with a daemon.json file (Docker's keys).
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Runtime is an entry of daemon.json "runtimes".
+type Runtime struct {
+	Path        string   `json:"path"`
+	RuntimeArgs []string `json:"runtimeArgs,omitempty"`
+}
+
+// Config is the daemon configuration. JSON names are daemon.json keys.
+type Config struct {
+	Hosts          []string           `json:"hosts,omitempty"`
+	DataRoot       string             `json:"data-root,omitempty"`
+	Graph          string             `json:"graph,omitempty"` // deprecated alias of data-root (the seeds use it)
+	ExecRoot       string             `json:"exec-root,omitempty"`
+	Pidfile        string             `json:"pidfile,omitempty"`
+	LogDriver      string             `json:"log-driver,omitempty"`
+	LogOpts        map[string]string  `json:"log-opts,omitempty"`
+	DefaultRuntime string             `json:"default-runtime,omitempty"`
+	Runtimes       map[string]Runtime `json:"runtimes,omitempty"`
+	Bip            string             `json:"bip,omitempty"`
+	Bridge         string             `json:"bridge,omitempty"`
+	MTU            int                `json:"mtu,omitempty"`
+	DNS            []string           `json:"dns,omitempty"`
+	Debug          bool               `json:"debug,omitempty"`
+	StorageDriver  string             `json:"storage-driver,omitempty"`
+	LiveRestore    bool               `json:"live-restore,omitempty"`
+	TLS            bool               `json:"tls,omitempty"`
+	TLSVerify      bool               `json:"tlsverify,omitempty"`
+	TLSCACert      string             `json:"tlscacert,omitempty"`
+	TLSCert        string             `json:"tlscert,omitempty"`
+	TLSKey         string             `json:"tlskey,omitempty"`
+}
+
+// Defaults returns the built-in configuration.
+func Defaults() *Config {
+	return &Config{
+		DataRoot:       "/var/lib/berth",
+		ExecRoot:       "/run/berth",
+		LogDriver:      "json-file",
+		DefaultRuntime: "berth",
+		Bridge:         "berth0",
+		Bip:            "172.30.0.1/16",
+		StorageDriver:  "overlay2",
+	}
+}
+
+// knownKeys lists daemon.json keys we accept; an unknown key is an error,
+// as with dockerd.
+var knownKeys = map[string]bool{}
+
+func init() {
+	b, _ := json.Marshal(Config{Hosts: []string{""}, DataRoot: "x", Graph: "x", ExecRoot: "x", Pidfile: "x", LogDriver: "x", LogOpts: map[string]string{}, DefaultRuntime: "x", Runtimes: map[string]Runtime{"x": {}}, Bip: "x", Bridge: "x", MTU: 1, DNS: []string{""}, Debug: true, StorageDriver: "x", LiveRestore: true, TLS: true, TLSVerify: true, TLSCACert: "x", TLSCert: "x", TLSKey: "x"})
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	for k := range m {
+		knownKeys[k] = true
+	}
+}
+
+// LoadFile reads daemon.json. A missing file at the default path is not an
+// error (optional=true).
+func LoadFile(path string, optional bool) (*Config, map[string]bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if optional && os.IsNotExist(err) {
+			return &Config{}, map[string]bool{}, nil
+		}
+		return nil, nil, fmt.Errorf("unable to configure the Docker daemon with file %s: %w", path, err)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, nil, fmt.Errorf("unable to configure the Docker daemon with file %s: %w", path, err)
+	}
+	set := map[string]bool{}
+	var unknown []string
+	for k := range raw {
+		if !knownKeys[k] {
+			unknown = append(unknown, k)
+		}
+		set[k] = true
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, nil, fmt.Errorf("the following directives don't match any configuration option: %s", strings.Join(unknown, ", "))
+	}
+	c := &Config{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(c); err != nil {
+		return nil, nil, fmt.Errorf("unable to configure the Docker daemon with file %s: %w", path, err)
+	}
+	if c.Graph != "" {
+		if c.DataRoot != "" {
+			return nil, nil, fmt.Errorf("cannot specify both \"graph\" and \"data-root\" config file options")
+		}
+		c.DataRoot, c.Graph = c.Graph, ""
+		set["data-root"] = true
+	}
+	return c, set, nil
+}
+
+// Merge overlays file values onto base (defaults + flags). flagsSet names
+// the daemon.json keys also given as flags: like dockerd, a directive set
+// both ways is an error.
+func Merge(base, file *Config, fileSet, flagsSet map[string]bool) error {
+	var both []string
+	for k := range fileSet {
+		if flagsSet[k] {
+			both = append(both, k)
+		}
+	}
+	if len(both) > 0 {
+		sort.Strings(both)
+		return fmt.Errorf("the following directives are specified both as a flag and in the configuration file: %s", strings.Join(both, ", "))
+	}
+	if fileSet["hosts"] {
+		base.Hosts = file.Hosts
+	}
+	if fileSet["data-root"] {
+		base.DataRoot = file.DataRoot
+	}
+	if fileSet["exec-root"] {
+		base.ExecRoot = file.ExecRoot
+	}
+	if fileSet["pidfile"] {
+		base.Pidfile = file.Pidfile
+	}
+	if fileSet["log-driver"] {
+		base.LogDriver = file.LogDriver
+	}
+	if fileSet["log-opts"] {
+		base.LogOpts = file.LogOpts
+	}
+	if fileSet["default-runtime"] {
+		base.DefaultRuntime = file.DefaultRuntime
+	}
+	if fileSet["runtimes"] {
+		base.Runtimes = file.Runtimes
+	}
+	if fileSet["bip"] {
+		base.Bip = file.Bip
+	}
+	if fileSet["bridge"] {
+		base.Bridge = file.Bridge
+	}
+	if fileSet["mtu"] {
+		base.MTU = file.MTU
+	}
+	if fileSet["dns"] {
+		base.DNS = file.DNS
+	}
+	if fileSet["debug"] {
+		base.Debug = file.Debug
+	}
+	if fileSet["storage-driver"] {
+		base.StorageDriver = file.StorageDriver
+	}
+	if fileSet["live-restore"] {
+		base.LiveRestore = file.LiveRestore
+	}
+	if fileSet["tlscacert"] {
+		base.TLSCACert = file.TLSCACert
+	}
+	if fileSet["tlscert"] {
+		base.TLSCert = file.TLSCert
+	}
+	if fileSet["tlskey"] {
+		base.TLSKey = file.TLSKey
+	}
+	if fileSet["tls"] {
+		base.TLS = file.TLS
+	}
+	if fileSet["tlsverify"] {
+		base.TLSVerify = file.TLSVerify
+	}
+	return base.Validate()
+}
+
+// Validate checks values that would otherwise fail late.
+func (c *Config) Validate() error {
+	if c.StorageDriver != "" && c.StorageDriver != "overlay2" && c.StorageDriver != "overlay" {
+		return fmt.Errorf("error initializing graphdriver: driver not supported: %s", c.StorageDriver)
+	}
+	switch c.LogDriver {
+	case "json-file", "none", "local":
+	default:
+		return fmt.Errorf("logging driver %q: not implemented", c.LogDriver)
+	}
+	for name := range c.Runtimes {
+		if name == "berth" || name == "runc" && c.Runtimes[name].Path == "" {
+			return fmt.Errorf("runtime name '%s' is reserved", name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,178 @@
+package daemon
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Serve listens on every configured host and blocks until SIGINT/SIGTERM
+// or ctx ends, then shuts down.
+func (d *Daemon) Serve(ctx context.Context) error {
+	if d.cfg.Pidfile != "" {
+		if err := writePidfile(d.cfg.Pidfile); err != nil {
+			return err
+		}
+		defer os.Remove(d.cfg.Pidfile)
+	}
+	hosts := d.cfg.Hosts
+	if len(hosts) == 0 {
+		hosts = []string{"unix://" + filepath.Join(d.cfg.ExecRoot, "berth.sock")}
+	}
+	var listeners []net.Listener
+	for _, h := range hosts {
+		l, err := d.listen(h)
+		if err != nil {
+			for _, o := range listeners {
+				o.Close()
+			}
+			return err
+		}
+		listeners = append(listeners, l)
+	}
+	errCh := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func(l net.Listener) { errCh <- d.server.Serve(l) }(l)
+		d.log.Info("API listening", "addr", l.Addr().String())
+	}
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	var err error
+	select {
+	case s := <-sig:
+		d.log.Info("shutting down", "signal", s.String())
+	case <-ctx.Done():
+	case err = <-errCh:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d.Shutdown(sctx)
+	for _, l := range listeners {
+		if u, ok := l.Addr().(*net.UnixAddr); ok {
+			os.Remove(u.Name)
+		}
+	}
+	return err
+}
+
+// listen opens one -H address: unix://path, fd:// is not supported,
+// tcp:// only on loopback unless TLS is configured (an open Engine API is
+// root on the host).
+func (d *Daemon) listen(host string) (net.Listener, error) {
+	proto, addr, ok := strings.Cut(host, "://")
+	if !ok {
+		if strings.HasPrefix(host, "/") {
+			proto, addr = "unix", host
+		} else {
+			return nil, fmt.Errorf("invalid bind address format: %s", host)
+		}
+	}
+	switch proto {
+	case "unix":
+		if err := os.MkdirAll(filepath.Dir(addr), 0o711); err != nil {
+			return nil, err
+		}
+		if c, err := net.DialTimeout("unix", addr, 200*time.Millisecond); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("socket %s is in use by another daemon", addr)
+		}
+		_ = os.Remove(addr)
+		l, err := net.Listen("unix", addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(addr, 0o660); err != nil {
+			l.Close()
+			return nil, err
+		}
+		return l, nil
+	case "tcp":
+		if addr == "" {
+			addr = "127.0.0.1:2375"
+		}
+		hostPart, portPart, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("invalid bind address %s: %w", host, err)
+		}
+		if _, err := strconv.Atoi(portPart); err != nil {
+			return nil, fmt.Errorf("invalid bind address %s: bad port", host)
+		}
+		tlsCfg, err := d.tlsConfig()
+		if err != nil {
+			return nil, err
+		}
+		if tlsCfg == nil {
+			ip, perr := netip.ParseAddr(hostPart)
+			if hostPart != "localhost" && (perr != nil || !ip.IsLoopback()) {
+				return nil, fmt.Errorf("refusing to listen on %s without TLS: use a loopback address or --tlsverify with --tlscacert/--tlscert/--tlskey", host)
+			}
+		}
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		if tlsCfg != nil {
+			l = tls.NewListener(l, tlsCfg)
+		}
+		return l, nil
+	}
+	return nil, fmt.Errorf("invalid bind address protocol: %s", proto)
+}
+
+func (d *Daemon) tlsConfig() (*tls.Config, error) {
+	c := d.cfg
+	if !c.TLS && !c.TLSVerify {
+		return nil, nil
+	}
+	if c.TLSCert == "" || c.TLSKey == "" {
+		return nil, errors.New("TLS requires --tlscert and --tlskey")
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS key pair: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.TLSVerify {
+		if c.TLSCACert == "" {
+			return nil, errors.New("--tlsverify requires --tlscacert")
+		}
+		pem, err := os.ReadFile(c.TLSCACert)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, errors.New("no certificates in --tlscacert")
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// writePidfile refuses to start when the pidfile names a live process.
+func writePidfile(path string) error {
+	if data, err := os.ReadFile(path); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil && pid != os.Getpid() {
+			if syscall.Kill(pid, 0) == nil {
+				return fmt.Errorf("pid file found, ensure berth is not running or delete %s", path)
+			}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())), 0o644)
+}

@@ -1,0 +1,196 @@
+package daemon
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	containerrouter "github.com/berth-project/berth/apiserver/router/container"
+	imagerouter "github.com/berth-project/berth/apiserver/router/image"
+	"github.com/berth-project/berth/apiserver/httputils"
+	"github.com/berth-project/berth/events"
+	"github.com/berth-project/berth/internal/filters"
+	containertypes "github.com/moby/moby/api/types/container"
+	imagetypes "github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/system"
+	"golang.org/x/sys/unix"
+)
+
+// SystemVersion implements GET /version.
+func (d *Daemon) SystemVersion(ctx context.Context) (system.VersionResponse, error) {
+	kernel := kernelVersion()
+	return system.VersionResponse{
+		Platform:      system.PlatformInfo{Name: "berth Engine"},
+		Version:       Version,
+		APIVersion:    httputils.MaxAPIVersion,
+		MinAPIVersion: httputils.MinAPIVersion,
+		Os:            runtime.GOOS,
+		Arch:          runtime.GOARCH,
+		GoVersion:     runtime.Version(),
+		KernelVersion: kernel,
+		Components: []system.ComponentVersion{
+			{Name: "Engine", Version: Version, Details: map[string]string{
+				"ApiVersion": httputils.MaxAPIVersion, "MinAPIVersion": httputils.MinAPIVersion,
+				"Os": runtime.GOOS, "Arch": runtime.GOARCH, "GoVersion": runtime.Version(), "KernelVersion": kernel,
+			}},
+			{Name: "runc", Version: "1.5.2 (libcontainer, embedded in berth-shim)"},
+		},
+	}, nil
+}
+
+func kernelVersion() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// SystemInfo implements GET /info.
+func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
+	list, _ := d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Filters: filters.NewArgs()})
+	info := &system.Info{
+		ID:                 "berth",
+		Containers:         len(list),
+		Driver:             "overlay2",
+		DriverStatus:       [][2]string{{"Backing Filesystem", "extfs"}, {"Supports d_type", "true"}},
+		MemoryLimit:        true,
+		SwapLimit:          true,
+		CPUCfsPeriod:       true,
+		CPUCfsQuota:        true,
+		CPUShares:          true,
+		CPUSet:             true,
+		PidsLimit:          true,
+		IPv4Forwarding:     true,
+		Debug:              d.cfg.Debug,
+		NGoroutines:        runtime.NumGoroutine(),
+		SystemTime:         time.Now().Format(time.RFC3339Nano),
+		LoggingDriver:      d.cfg.LogDriver,
+		CgroupDriver:       "cgroupfs",
+		CgroupVersion:      cgroupVersion(),
+		KernelVersion:      kernelVersion(),
+		OperatingSystem:    osName(),
+		OSType:             runtime.GOOS,
+		Architecture:       archName(),
+		IndexServerAddress: "https://index.docker.io/v1/",
+		NCPU:               runtime.NumCPU(),
+		MemTotal:           memTotal(),
+		DockerRootDir:      d.cfg.DataRoot,
+		ServerVersion:      Version,
+		DefaultRuntime:     d.cfg.DefaultRuntime,
+		LiveRestoreEnabled: d.cfg.LiveRestore,
+		InitBinary:         "docker-init",
+		SecurityOptions:    []string{"name=seccomp,profile=builtin"},
+		Runtimes:           map[string]system.RuntimeWithStatus{},
+		Warnings:           []string{},
+	}
+	info.Plugins.Volume = []string{"local"}
+	info.Plugins.Network = []string{"bridge", "host", "none"}
+	info.Plugins.Log = []string{"json-file", "local", "none"}
+	if h, err := os.Hostname(); err == nil {
+		info.Name = h
+	}
+	for _, c := range list {
+		switch c.State {
+		case containertypes.StateRunning:
+			info.ContainersRunning++
+		case containertypes.StatePaused:
+			info.ContainersPaused++
+		default:
+			info.ContainersStopped++
+		}
+	}
+	if imgs, err := d.images.Images(ctx, imagerouter.ListOptions{All: true, Filters: filters.NewArgs()}); err == nil {
+		info.Images = len(imgs)
+	}
+	info.Runtimes["berth"] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: "berth-shim (embedded libcontainer)"}}
+	for name, rt := range d.cfg.Runtimes {
+		info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: rt.Path, Args: rt.RuntimeArgs}}
+	}
+	for _, name := range []string{"runc", "crun"} {
+		if _, ok := info.Runtimes[name]; !ok {
+			if p, err := lookPath(name); err == nil {
+				info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: p}}
+			}
+		}
+	}
+	return info, nil
+}
+
+func cgroupVersion() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/sys/fs/cgroup", &st); err == nil && st.Type == unix.CGROUP2_SUPER_MAGIC {
+		return "2"
+	}
+	return "1"
+}
+
+func osName() string {
+	data, err := os.ReadFile("/etc/os-release")
+	if err != nil {
+		return "Linux"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+			return strings.Trim(v, `"`)
+		}
+	}
+	return "Linux"
+}
+
+func archName() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return runtime.GOARCH
+	}
+	return unix.ByteSliceToString(u.Machine[:])
+}
+
+func memTotal() int64 {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+// SystemDiskUsage implements GET /system/df for images and containers;
+// volumes and build cache come with their issues.
+func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error) {
+	imgs, err := d.images.Images(ctx, imagerouter.ListOptions{All: true, Filters: filters.NewArgs()})
+	if err != nil {
+		return nil, err
+	}
+	ctrs, err := d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Size: true, Filters: filters.NewArgs()})
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{}
+	cu := &containertypes.DiskUsage{Items: ctrs, TotalCount: int64(len(ctrs))}
+	for _, c := range ctrs {
+		used[c.ImageID] = true
+		cu.TotalSize += c.SizeRw
+		if c.State == containertypes.StateRunning || c.State == containertypes.StatePaused {
+			cu.ActiveCount++
+		} else {
+			cu.Reclaimable += c.SizeRw
+		}
+	}
+	iu := &imagetypes.DiskUsage{Items: imgs, TotalCount: int64(len(imgs))}
+	for i := range imgs {
+		iu.TotalSize += imgs[i].Size
+		if used[imgs[i].ID] {
+			iu.ActiveCount++
+		} else {
+			iu.Reclaimable += imgs[i].Size
+		}
+	}
+	return &system.DiskUsage{ImageUsage: iu, ContainerUsage: cu}, nil
+}
+
+// SubscribeEvents implements GET /events.
+func (d *Daemon) SubscribeEvents(since, until events.Time, f filters.Args) ([]events.Message, <-chan events.Message, func()) {
+	return d.events.Subscribe(since, until, f)
+}

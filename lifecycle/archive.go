@@ -1,0 +1,193 @@
+package lifecycle
+
+import (
+	"context"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/layer/archive"
+	containertypes "github.com/moby/moby/api/types/container"
+	securejoin "github.com/cyphar/filepath-securejoin"
+)
+
+// withRootfs mounts the container's filesystem for the duration of fn
+// (reference counted, so it is safe while the container runs).
+func (s *Service) withRootfs(name string, fn func(id, rootfs string) error) error {
+	c, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	rootfs, err := s.layers.Mount(c.ID)
+	if err != nil {
+		return err
+	}
+	defer s.layers.Unmount(c.ID)
+	return fn(c.ID, rootfs)
+}
+
+// statInRoot resolves p inside rootfs (symlinks in the parent path stay
+// inside the root; the last component is not followed, like docker cp).
+func statInRoot(rootfs, p string) (*containertypes.PathStat, string, error) {
+	clean := path.Clean("/" + p)
+	dir, base := path.Split(clean)
+	parent, err := securejoin.SecureJoin(rootfs, dir)
+	if err != nil {
+		return nil, "", err
+	}
+	full := filepath.Join(parent, base)
+	if clean == "/" {
+		full = rootfs
+	}
+	fi, err := os.Lstat(full)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, "", errdefs.NotFound("Could not find the file %s in container %s", p, "")
+		}
+		return nil, "", err
+	}
+	st := &containertypes.PathStat{Name: fi.Name(), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
+	if clean == "/" {
+		st.Name = "/"
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		target, _ := os.Readlink(full)
+		st.LinkTarget = target
+	}
+	return st, full, nil
+}
+
+func notFoundIn(err error, p, id string) error {
+	if errdefs.IsNotFound(err) {
+		return errdefs.NotFound("Could not find the file %s in container %s", p, id)
+	}
+	return err
+}
+
+// ContainerStatPath implements HEAD /containers/{id}/archive.
+func (s *Service) ContainerStatPath(ctx context.Context, name, p string) (*containertypes.PathStat, error) {
+	var st *containertypes.PathStat
+	err := s.withRootfs(name, func(id, rootfs string) error {
+		var err error
+		st, _, err = statInRoot(rootfs, p)
+		return notFoundIn(err, p, name)
+	})
+	return st, err
+}
+
+// ContainerArchivePath implements GET /containers/{id}/archive.
+func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.ReadCloser, *containertypes.PathStat, error) {
+	c, err := s.get(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	rootfs, err := s.layers.Mount(c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, _, err := statInRoot(rootfs, p)
+	if err != nil {
+		s.layers.Unmount(c.ID)
+		return nil, nil, notFoundIn(err, p, name)
+	}
+	rc, err := archive.TarPath(rootfs, path.Clean("/"+p), archive.TarOptions{})
+	if err != nil {
+		s.layers.Unmount(c.ID)
+		return nil, nil, err
+	}
+	return &unmountOnClose{ReadCloser: rc, fn: func() { s.layers.Unmount(c.ID) }}, st, nil
+}
+
+type unmountOnClose struct {
+	io.ReadCloser
+	fn func()
+}
+
+func (u *unmountOnClose) Close() error {
+	err := u.ReadCloser.Close()
+	u.fn()
+	return err
+}
+
+// ContainerExtractToDir implements PUT /containers/{id}/archive: the tar
+// lands inside the container root and nowhere else.
+func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, copyUIDGID, noOverwriteDirNonDir bool, content io.Reader) error {
+	return s.withRootfs(name, func(id, rootfs string) error {
+		c, _ := s.get(id)
+		c.Lock()
+		ro := c.HostConfig.ReadonlyRootfs
+		c.Unlock()
+		if ro {
+			return errdefs.Forbidden("container rootfs is marked read-only")
+		}
+		dst, err := securejoin.SecureJoin(rootfs, p)
+		if err != nil {
+			return err
+		}
+		fi, err := os.Stat(dst)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return errdefs.NotFound("Could not find the file %s in container %s", p, name)
+			}
+			return err
+		}
+		if !fi.IsDir() {
+			return errdefs.InvalidParameter("extraction point is not a directory")
+		}
+		_, err = archive.Apply(dst, content, archive.ApplyOptions{
+			Whiteouts:            archive.WhiteoutNone,
+			NoOverwriteDirNonDir: noOverwriteDirNonDir,
+		})
+		if err != nil {
+			return errdefs.AsInvalidParameter(err)
+		}
+		return nil
+	})
+}
+
+// ContainerExport implements GET /containers/{id}/export.
+func (s *Service) ContainerExport(ctx context.Context, name string, out io.Writer) error {
+	return s.withRootfs(name, func(id, rootfs string) error {
+		rc, err := archive.TarDir(rootfs, archive.TarOptions{})
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		_, err = io.Copy(out, rc)
+		if err == nil {
+			c, _ := s.get(id)
+			if c != nil {
+				s.logEvent(c, "export", nil)
+			}
+		}
+		return err
+	})
+}
+
+// ContainerChanges implements GET /containers/{id}/changes.
+func (s *Service) ContainerChanges(ctx context.Context, name string) ([]containertypes.FilesystemChange, error) {
+	c, err := s.get(name)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := s.layers.Changes(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]containertypes.FilesystemChange, 0, len(changes))
+	for _, ch := range changes {
+		// Docker hides the files it generates itself.
+		if strings.HasPrefix(ch.Path, "/etc/hosts") || ch.Path == "/etc/hostname" || ch.Path == "/etc/resolv.conf" {
+			continue
+		}
+		out = append(out, containertypes.FilesystemChange{Path: ch.Path, Kind: containertypes.ChangeType(ch.Kind)})
+	}
+	return out, nil
+}
+
+func (s *Service) layersPath(parts ...string) string {
+	return filepath.Join(append([]string{s.cfg.DataRoot, "layers"}, parts...)...)
+}

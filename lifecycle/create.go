@@ -1,0 +1,256 @@
+package lifecycle
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/berth-project/berth/container"
+	"github.com/berth-project/berth/image"
+	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/runtime/oci"
+	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+)
+
+// ContainerCreate implements POST /containers/create.
+func (s *Service) ContainerCreate(ctx context.Context, name string, req *containertypes.CreateRequest) (containertypes.CreateResponse, error) {
+	if req == nil || req.Config == nil {
+		return containertypes.CreateResponse{}, errdefs.InvalidParameter("config cannot be empty in order to create a container")
+	}
+	hc := req.HostConfig
+	if hc == nil {
+		hc = &containertypes.HostConfig{}
+	}
+	if req.Config.Image == "" {
+		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no image specified")
+	}
+	img, err := s.images.Resolve(req.Config.Image)
+	if err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	cfg := mergeImageConfig(req.Config, img)
+	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
+		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no command specified")
+	}
+	if err := s.validateHostConfig(hc); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if _, err := s.runtimeFor(hc.Runtime); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+
+	id := container.NewID()
+	if name != "" {
+		if name, err = container.ValidateName(name); err != nil {
+			return containertypes.CreateResponse{}, err
+		}
+		if err := s.store.Reserve(name, id); err != nil {
+			return containertypes.CreateResponse{}, err
+		}
+	} else {
+		for i := 0; ; i++ {
+			name = "/" + container.RandomName(i)
+			if s.store.Reserve(name, id) == nil {
+				break
+			}
+		}
+	}
+	c := &container.Container{
+		ID:               id,
+		Name:             name,
+		Created:          time.Now().UTC(),
+		Image:            req.Config.Image,
+		ImageID:          img.ID.String(),
+		Config:           cfg,
+		HostConfig:       hc,
+		NetworkingConfig: req.NetworkingConfig,
+		State:            container.State{Status: containertypes.StateCreated},
+	}
+	c.Path, c.Args = commandLine(cfg)
+	if c.Config.Hostname == "" && !isHostNetwork(hc) {
+		c.Config.Hostname = id[:12]
+	}
+	dir := s.containerDir(id)
+	c.LogPath = filepath.Join(dir, id+"-json.log")
+	if s.logDriver(c) == "none" {
+		c.LogPath = ""
+	}
+	c.HostnamePath = filepath.Join(dir, "hostname")
+	c.HostsPath = filepath.Join(dir, "hosts")
+	c.ResolvConfPath = filepath.Join(dir, "resolv.conf")
+
+	undo := func() {
+		s.store.Release(name, id)
+		_ = s.layers.RemoveRW(id)
+		_ = os.RemoveAll(dir)
+	}
+	if err := os.MkdirAll(dir, 0o710); err != nil {
+		undo()
+		return containertypes.CreateResponse{}, fmt.Errorf("create container dir: %w", err)
+	}
+	if err := s.layers.CreateRW(id, img.ChainID); err != nil {
+		undo()
+		return containertypes.CreateResponse{}, fmt.Errorf("create rw layer: %w", err)
+	}
+	if err := s.store.Add(c); err != nil {
+		undo()
+		return containertypes.CreateResponse{}, err
+	}
+	s.logEvent(c, "create", nil)
+	return containertypes.CreateResponse{ID: id, Warnings: []string{}}, nil
+}
+
+// mergeImageConfig applies the image's defaults under the user's config,
+// as Docker does: env by key, entrypoint/cmd pairing, union of ports and
+// labels.
+func mergeImageConfig(user *containertypes.Config, img *image.Image) *containertypes.Config {
+	cfg := *user
+	ic := img.Config.Config
+	if len(cfg.Entrypoint) == 0 {
+		cfg.Entrypoint = ic.Entrypoint
+		if len(cfg.Cmd) == 0 {
+			cfg.Cmd = ic.Cmd
+		}
+	}
+	cfg.Env = mergeEnv(ic.Env, user.Env)
+	if cfg.WorkingDir == "" {
+		cfg.WorkingDir = ic.WorkingDir
+	}
+	if cfg.User == "" {
+		cfg.User = ic.User
+	}
+	if cfg.StopSignal == "" {
+		cfg.StopSignal = ic.StopSignal
+	}
+	if len(ic.ExposedPorts) > 0 {
+		ports := network.PortSet{}
+		for p := range ic.ExposedPorts {
+			if port, err := network.ParsePort(p); err == nil {
+				ports[port] = struct{}{}
+			}
+		}
+		for p := range user.ExposedPorts {
+			ports[p] = struct{}{}
+		}
+		cfg.ExposedPorts = ports
+	}
+	if len(ic.Labels) > 0 {
+		labels := map[string]string{}
+		for k, v := range ic.Labels {
+			labels[k] = v
+		}
+		for k, v := range user.Labels {
+			labels[k] = v
+		}
+		cfg.Labels = labels
+	}
+	if len(ic.Volumes) > 0 && len(cfg.Volumes) == 0 {
+		cfg.Volumes = map[string]struct{}{}
+		for k := range ic.Volumes {
+			cfg.Volumes[k] = struct{}{}
+		}
+	}
+	if cfg.Healthcheck == nil && img.Config.Config.Healthcheck != nil {
+		hc := *img.Config.Config.Healthcheck
+		cfg.Healthcheck = &containertypes.HealthConfig{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout, StartPeriod: hc.StartPeriod, StartInterval: hc.StartInterval, Retries: hc.Retries}
+	}
+	if cfg.Labels == nil {
+		cfg.Labels = map[string]string{}
+	}
+	return &cfg
+}
+
+func mergeEnv(base, override []string) []string {
+	out := slices.Clone(base)
+	for _, kv := range override {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, old := range out {
+			if ok, _, _ := strings.Cut(old, "="); ok == k {
+				out[i] = kv
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func commandLine(cfg *containertypes.Config) (string, []string) {
+	argv := append(slices.Clone([]string(cfg.Entrypoint)), cfg.Cmd...)
+	if len(argv) == 0 {
+		return "", nil
+	}
+	return argv[0], argv[1:]
+}
+
+func isHostNetwork(hc *containertypes.HostConfig) bool { return hc.NetworkMode == "host" }
+
+// validateHostConfig rejects what would only fail at start, so that a bad
+// create leaves nothing behind.
+func (s *Service) validateHostConfig(hc *containertypes.HostConfig) error {
+	switch mode := string(hc.NetworkMode); {
+	case mode == "" || mode == "default" || mode == "bridge":
+		if s.net == nil && mode == "bridge" {
+			return errdefs.NotFound("network bridge not found")
+		}
+	case mode == "host" || mode == "none":
+	case strings.HasPrefix(mode, "container:"):
+		return errdefs.NotImplemented("network mode %q: not implemented yet (user-defined networking is a later issue)", mode)
+	default:
+		return errdefs.NotFound("network %s not found", mode)
+	}
+	if hc.NetworkMode == "host" && len(hc.PortBindings) > 0 {
+		// Docker ignores published ports with host networking (with a warning).
+		hc.PortBindings = nil
+	}
+	if _, err := oci.Resources(&hc.Resources); err != nil {
+		return err
+	}
+	switch hc.RestartPolicy.Name {
+	case "", "no":
+	case "always", "unless-stopped", "on-failure":
+		if hc.AutoRemove {
+			return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
+		}
+	default:
+		return errdefs.InvalidParameter("invalid restart policy '%s'", hc.RestartPolicy.Name)
+	}
+	if hc.LogConfig.Type != "" {
+		switch hc.LogConfig.Type {
+		case "json-file", "none", "local":
+		default:
+			return errdefs.NotImplemented("logging driver %q: not implemented", hc.LogConfig.Type)
+		}
+	}
+	if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(hc.VolumesFrom) > 0 {
+		return errdefs.NotImplemented("volumes and bind mounts: not implemented yet (the data issue adds them)")
+	}
+	return nil
+}
+
+func (s *Service) logDriver(c *container.Container) string {
+	if t := c.HostConfig.LogConfig.Type; t != "" {
+		return t
+	}
+	return s.cfg.LogDriver
+}
+
+func (s *Service) runtimeFor(name string) (RuntimeSpec, error) {
+	if name == "" {
+		name = s.cfg.DefaultRuntime
+	}
+	rt, ok := s.cfg.Runtimes[name]
+	if !ok {
+		return RuntimeSpec{}, errdefs.InvalidParameter("unknown or invalid runtime name: %s", name)
+	}
+	return rt, nil
+}

@@ -1,0 +1,159 @@
+// Package lifecycle runs containers: it implements the container and exec
+// parts of the Engine API (apiserver/router/container.Backend) by driving
+// records (package container), the image and layer stores, the network
+// manager, OCI spec generation and the per-container shims.
+package lifecycle
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+
+	containerrouter "github.com/berth-project/berth/apiserver/router/container"
+	"github.com/berth-project/berth/container"
+	"github.com/berth-project/berth/events"
+	"github.com/berth-project/berth/image"
+	"github.com/berth-project/berth/layer"
+	"github.com/berth-project/berth/network"
+	"github.com/berth-project/berth/shim/client"
+	eventtypes "github.com/moby/moby/api/types/events"
+)
+
+// RuntimeSpec names an OCI runtime: "" Path means the embedded
+// libcontainer inside berth-shim.
+type RuntimeSpec struct {
+	Path string
+	Args []string
+}
+
+// Config is what the service needs from the daemon configuration.
+type Config struct {
+	DataRoot       string
+	ExecRoot       string
+	ShimPath       string
+	Runtimes       map[string]RuntimeSpec // name -> runtime; always has "berth"
+	DefaultRuntime string
+	LogDriver      string
+	LogOpts        map[string]string
+	DNS            []string
+	InitPath       string // static init for --init ("" if none installed)
+	CgroupParent   string // e.g. "/berth"
+	HostResolvConf string // normally /etc/resolv.conf
+}
+
+// Service implements containerrouter.Backend.
+type Service struct {
+	cfg    Config
+	store  *container.Store
+	images *image.Service
+	layers *layer.Store
+	net    *network.Manager // nil when the default bridge is disabled
+	events *events.Bus
+
+	mu      sync.Mutex
+	shims   map[string]*client.Shim
+	execs   map[string]*execConfig
+	pending map[string][]*pendingAttach // attaches waiting for start
+}
+
+var _ containerrouter.Backend = (*Service)(nil)
+
+// New builds the service. Call Restore once before serving.
+func New(cfg Config, store *container.Store, images *image.Service, layers *layer.Store, net *network.Manager, bus *events.Bus) (*Service, error) {
+	for _, dir := range []string{cfg.containersDir(), cfg.bundlesDir(), cfg.netnsDir(), cfg.runtimeRoot()} {
+		if err := os.MkdirAll(dir, 0o711); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.HostResolvConf == "" {
+		cfg.HostResolvConf = "/etc/resolv.conf"
+	}
+	return &Service{
+		cfg: cfg, store: store, images: images, layers: layers, net: net, events: bus,
+		shims:   map[string]*client.Shim{},
+		execs:   map[string]*execConfig{},
+		pending: map[string][]*pendingAttach{},
+	}, nil
+}
+
+func (c Config) containersDir() string { return filepath.Join(c.DataRoot, "containers") }
+func (c Config) bundlesDir() string    { return filepath.Join(c.ExecRoot, "containers") }
+func (c Config) netnsDir() string      { return filepath.Join(c.ExecRoot, "netns") }
+func (c Config) runtimeRoot() string   { return filepath.Join(c.ExecRoot, "runtime") }
+
+func (s *Service) containerDir(id string) string { return filepath.Join(s.cfg.containersDir(), id) }
+func (s *Service) bundleDir(id string) string    { return filepath.Join(s.cfg.bundlesDir(), id) }
+func (s *Service) netnsPath(id string) string    { return filepath.Join(s.cfg.netnsDir(), id) }
+
+// ContainersUsing lists containers created from imageID (for the image
+// service's rmi conflicts and counts).
+func (s *Service) ContainersUsing(imageID string) []string {
+	var ids []string
+	for _, c := range s.store.List() {
+		c.Lock()
+		if c.ImageID == imageID {
+			ids = append(ids, c.ID)
+		}
+		c.Unlock()
+	}
+	return ids
+}
+
+func (s *Service) get(ref string) (*container.Container, error) { return s.store.Get(ref) }
+
+func (s *Service) shim(id string) *client.Shim {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shims[id]
+}
+
+// logEvent records a container event with Docker's attributes: the
+// container's labels, name and image.
+func (s *Service) logEvent(c *container.Container, action eventtypes.Action, extra map[string]string) {
+	attrs := map[string]string{"name": trimSlash(c.Name), "image": c.Image}
+	if c.Config != nil {
+		for k, v := range c.Config.Labels {
+			attrs[k] = v
+		}
+	}
+	for k, v := range extra {
+		attrs[k] = v
+	}
+	s.events.Log(eventtypes.ContainerEventType, action, c.ID, attrs)
+}
+
+func trimSlash(name string) string {
+	if len(name) > 0 && name[0] == '/' {
+		return name[1:]
+	}
+	return name
+}
+
+// Shutdown stops running containers (no live-restore) or just drops shim
+// connections (live-restore).
+func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
+	if liveRestore {
+		s.mu.Lock()
+		for _, sh := range s.shims {
+			sh.Close()
+		}
+		s.mu.Unlock()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, c := range s.store.List() {
+		c.Lock()
+		running := c.IsRunning()
+		c.Unlock()
+		if !running {
+			continue
+		}
+		wg.Add(1)
+		go func(c *container.Container) {
+			defer wg.Done()
+			_ = s.ContainerStop(ctx, c.ID, "", nil)
+		}(c)
+	}
+	wg.Wait()
+}

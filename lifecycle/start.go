@@ -1,0 +1,423 @@
+package lifecycle
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berth-project/berth/container"
+	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/network"
+	"github.com/berth-project/berth/runtime/oci"
+	"github.com/berth-project/berth/shim/client"
+	containertypes "github.com/moby/moby/api/types/container"
+)
+
+// ContainerStart implements POST /containers/{id}/start.
+func (s *Service) ContainerStart(ctx context.Context, name string) error {
+	c, err := s.get(name)
+	if err != nil {
+		return err
+	}
+	c.Lock()
+	defer c.Unlock()
+	if c.IsRunning() {
+		return errdefs.NotModified("container already started")
+	}
+	if c.State.Removing || c.Removed {
+		return errdefs.Conflict("cannot start container %s: container is marked for removal", c.ShortID())
+	}
+	if err := s.start(ctx, c); err != nil {
+		c.State.Error = err.Error()
+		c.State.ExitCode = startErrorExitCode(err)
+		if !c.HasBeenStarted {
+			c.State.Status = containertypes.StateCreated
+		} else {
+			c.State.Status = containertypes.StateExited
+		}
+		_ = s.store.Save(c)
+		c.Notify()
+		return err
+	}
+	return nil
+}
+
+// startErrorExitCode mirrors Docker: 127 for a missing command, 126 for one
+// that cannot be executed, 128 otherwise.
+func startErrorExitCode(err error) int {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return 127
+	case strings.Contains(msg, "permission denied"), strings.Contains(msg, "is a directory"):
+		return 126
+	}
+	return 128
+}
+
+// start runs with c locked. Every step registers its undo so that a
+// failure leaves no mount, namespace, veth, rule or shim behind.
+func (s *Service) start(ctx context.Context, c *container.Container) (retErr error) {
+	var undo []func()
+	defer func() {
+		if retErr != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	rt, err := s.runtimeFor(c.HostConfig.Runtime)
+	if err != nil {
+		return err
+	}
+
+	rootfs, err := s.layers.Mount(c.ID)
+	if err != nil {
+		return fmt.Errorf("mount rootfs: %w", err)
+	}
+	undo = append(undo, func() { _ = s.layers.Unmount(c.ID) })
+
+	netnsPath, ep, err := s.setupNetwork(ctx, c)
+	if err != nil {
+		return err
+	}
+	if netnsPath != "" {
+		undo = append(undo, func() { s.teardownNetwork(context.WithoutCancel(ctx), c.ID, netnsPath) })
+	}
+	c.Endpoint = ep
+	if err := s.writeEtcFiles(c); err != nil {
+		return err
+	}
+
+	bundle := s.bundleDir(c.ID)
+	if err := os.MkdirAll(bundle, 0o700); err != nil {
+		return err
+	}
+	undo = append(undo, func() { _ = os.RemoveAll(bundle) })
+
+	env := containerEnv(c)
+	args := append([]string{c.Path}, c.Args...)
+	spec, err := oci.Generate(oci.Input{
+		ID:             c.ID,
+		Rootfs:         rootfs,
+		Config:         c.Config,
+		HostConfig:     c.HostConfig,
+		Args:           args,
+		Env:            env,
+		Hostname:       c.Config.Hostname,
+		NetNSPath:      netnsPath,
+		HostsPath:      c.HostsPath,
+		HostnamePath:   c.HostnamePath,
+		ResolvConfPath: c.ResolvConfPath,
+		CgroupsPath:    filepath.Join(s.cfg.CgroupParent, c.ID),
+		InitPath:       s.cfg.InitPath,
+	})
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
+		return err
+	}
+	maxSize, maxFile := s.logLimits(c)
+	sh, err := client.Create(ctx, client.StartOptions{
+		ShimPath:    s.cfg.ShimPath,
+		ID:          c.ID,
+		BundleDir:   bundle,
+		Runtime:     rt.Path,
+		RuntimeRoot: s.cfg.runtimeRoot(),
+		LogPath:     c.LogPath,
+		LogMaxSize:  maxSize,
+		LogMaxFile:  maxFile,
+		OpenStdin:   c.Config.OpenStdin,
+		StdinOnce:   c.Config.StdinOnce,
+		Tty:         c.Config.Tty,
+	})
+	if err != nil {
+		return errdefs.InvalidParameter("failed to create task for container: %v", err)
+	}
+	undo = append(undo, func() {
+		_ = sh.Kill(context.Background(), 9, true)
+		_, _ = sh.Wait(context.Background())
+		sh.Close()
+	})
+	// Attaches made before start get every byte of output: connect them
+	// to the shim now, before the process runs.
+	s.connectPending(ctx, c, sh)
+	if err := sh.Start(ctx); err != nil {
+		return fmt.Errorf("start container: %w", err)
+	}
+	s.mu.Lock()
+	s.shims[c.ID] = sh
+	s.mu.Unlock()
+
+	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC()}
+	c.HasBeenStarted = true
+	c.Runtime = c.HostConfig.Runtime
+	if err := s.store.Save(c); err != nil {
+		return err
+	}
+	c.Notify()
+	s.logEvent(c, "start", nil)
+	go s.monitor(c, sh)
+	return nil
+}
+
+func containerEnv(c *container.Container) []string {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + c.Config.Hostname}
+	if c.Config.Tty {
+		env = append(env, "TERM=xterm")
+	}
+	return mergeEnv(env, c.Config.Env)
+}
+
+func (s *Service) logLimits(c *container.Container) (int64, int) {
+	opts := s.cfg.LogOpts
+	if c.HostConfig.LogConfig.Type != "" {
+		opts = c.HostConfig.LogConfig.Config
+	}
+	var size int64
+	if v := opts["max-size"]; v != "" {
+		size, _ = parseSize(v)
+	}
+	files := 1
+	if v := opts["max-file"]; v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			files = n
+		}
+	}
+	return size, files
+}
+
+// parseSize parses Docker's log size values: 10k, 10m, 1g (powers of 1000
+// as go-units FromHumanSize; binary suffixes accepted too).
+func parseSize(v string) (int64, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			mult = u.m
+			v = strings.TrimSuffix(v, u.suffix)
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil || n < 0 {
+		return 0, errdefs.InvalidParameter("invalid size: %q", v)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+// setupNetwork creates the network namespace and attaches it to the
+// default bridge. Host networking uses the host's namespace ("" path);
+// "none" gets a fresh namespace from the runtime ("" path too).
+func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (string, *container.Endpoint, error) {
+	mode := string(c.HostConfig.NetworkMode)
+	if mode == "host" || mode == "none" {
+		return "", nil, nil
+	}
+	if s.net == nil {
+		return "", nil, errdefs.NotFound("network bridge not found")
+	}
+	path := s.netnsPath(c.ID)
+	if err := network.NewNetNS(path); err != nil {
+		return "", nil, fmt.Errorf("create network namespace: %w", err)
+	}
+	ep, err := s.net.Attach(ctx, network.AttachRequest{
+		ContainerID:  c.ID,
+		NetNSPath:    path,
+		PortBindings: c.HostConfig.PortBindings,
+		PublishAll:   c.HostConfig.PublishAllPorts,
+		ExposedPorts: c.Config.ExposedPorts,
+		MacAddress:   c.Config.MacAddress, //nolint:staticcheck // deprecated field still sent by older clients
+	})
+	if err != nil {
+		_ = network.DeleteNetNS(path)
+		return "", nil, err
+	}
+	return path, &container.Endpoint{
+		NetworkName: "bridge",
+		EndpointID:  c.ID,
+		IPAddress:   ep.IP.Addr().String(),
+		PrefixLen:   ep.IP.Bits(),
+		Gateway:     ep.Gateway.String(),
+		MacAddress:  ep.MacAddress,
+		Ports:       ep.Ports,
+	}, nil
+}
+
+func (s *Service) teardownNetwork(ctx context.Context, id, netnsPath string) {
+	if s.net != nil {
+		_ = s.net.Detach(ctx, id)
+	}
+	if netnsPath != "" {
+		_ = network.DeleteNetNS(netnsPath)
+	}
+}
+
+// writeEtcFiles writes /etc/hostname, /etc/hosts and /etc/resolv.conf for
+// the container, as Docker generates them.
+func (s *Service) writeEtcFiles(c *container.Container) error {
+	hostname := c.Config.Hostname
+	if isHostNetwork(c.HostConfig) {
+		h, _ := os.Hostname()
+		hostname = h
+	}
+	if err := os.WriteFile(c.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
+		return err
+	}
+	var hosts strings.Builder
+	if isHostNetwork(c.HostConfig) {
+		data, err := os.ReadFile("/etc/hosts")
+		if err == nil {
+			hosts.Write(data)
+		}
+	} else {
+		hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+		for _, h := range c.HostConfig.ExtraHosts {
+			name, ip, ok := strings.Cut(h, ":")
+			if !ok {
+				name, ip, _ = strings.Cut(h, "=")
+			}
+			fmt.Fprintf(&hosts, "%s\t%s\n", ip, name)
+		}
+		if c.Endpoint != nil {
+			fmt.Fprintf(&hosts, "%s\t%s\n", c.Endpoint.IPAddress, hostname)
+		}
+	}
+	if err := os.WriteFile(c.HostsPath, []byte(hosts.String()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(c.ResolvConfPath, s.resolvConf(c), 0o644)
+}
+
+// resolvConf copies the host's resolv.conf without loopback nameservers
+// (they mean nothing inside the container); Docker's public fallbacks are
+// written when none remain. --dns/--dns-search/--dns-option override.
+func (s *Service) resolvConf(c *container.Container) []byte {
+	if isHostNetwork(c.HostConfig) {
+		data, _ := os.ReadFile(s.cfg.HostResolvConf)
+		return data
+	}
+	var servers, search, options []string
+	data, _ := os.ReadFile(s.cfg.HostResolvConf)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		switch f[0] {
+		case "nameserver":
+			if ip, err := netip.ParseAddr(f[1]); err == nil && !ip.IsLoopback() {
+				servers = append(servers, f[1])
+			}
+		case "search":
+			search = f[1:]
+		case "options":
+			options = f[1:]
+		}
+	}
+	if len(s.cfg.DNS) > 0 {
+		servers = s.cfg.DNS
+	}
+	hc := c.HostConfig
+	if len(hc.DNS) > 0 {
+		servers = nil
+		for _, a := range hc.DNS {
+			servers = append(servers, a.String())
+		}
+	}
+	if len(hc.DNSSearch) > 0 {
+		search = hc.DNSSearch
+	}
+	if len(hc.DNSOptions) > 0 {
+		options = hc.DNSOptions
+	}
+	if len(servers) == 0 {
+		servers = []string{"8.8.8.8", "8.8.4.4"}
+	}
+	var b strings.Builder
+	for _, ns := range servers {
+		fmt.Fprintf(&b, "nameserver %s\n", ns)
+	}
+	if len(search) > 0 {
+		fmt.Fprintf(&b, "search %s\n", strings.Join(search, " "))
+	}
+	if len(options) > 0 {
+		fmt.Fprintf(&b, "options %s\n", strings.Join(options, " "))
+	}
+	return []byte(b.String())
+}
+
+// monitor waits for the container's exit and records it.
+func (s *Service) monitor(c *container.Container, sh *client.Shim) {
+	status, err := sh.Wait(context.Background())
+	if err != nil {
+		// The shim died without reporting: read what it recorded.
+		if st, rerr := client.ReadExit(s.bundleDir(c.ID)); rerr == nil {
+			status = st
+		} else {
+			status = client.ExitStatus{ExitCode: 255, ExitedAt: time.Now(), Error: err.Error()}
+		}
+	}
+	s.handleExit(c, status)
+}
+
+// handleExit records an exit, releases the run resources and applies
+// --rm.
+func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
+	s.mu.Lock()
+	sh := s.shims[c.ID]
+	delete(s.shims, c.ID)
+	s.mu.Unlock()
+	if sh != nil {
+		sh.Close()
+	}
+	c.Lock()
+	s.releaseRunResources(c)
+	c.State.Status = containertypes.StateExited
+	c.State.Pid = 0
+	c.State.ExitCode = status.ExitCode
+	c.State.OOMKilled = status.OOMKilled
+	c.State.Error = status.Error
+	c.State.FinishedAt = status.ExitedAt.UTC()
+	if c.State.FinishedAt.IsZero() {
+		c.State.FinishedAt = time.Now().UTC()
+	}
+	_ = s.store.Save(c)
+	c.Notify()
+	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing
+	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	c.Unlock()
+	if autoRemove {
+		if err := s.ContainerRemove(context.Background(), c.ID, removeOpts(true)); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+			fmt.Fprintf(os.Stderr, "auto-remove %s: %v\n", c.ShortID(), err)
+		}
+	}
+}
+
+// releaseRunResources undoes start: network, namespace, rootfs mount and
+// bundle. Called with c locked.
+func (s *Service) releaseRunResources(c *container.Container) {
+	netns := ""
+	if c.Endpoint != nil {
+		netns = s.netnsPath(c.ID)
+	}
+	s.teardownNetwork(context.Background(), c.ID, netns)
+	c.Endpoint = nil
+	_ = s.layers.Unmount(c.ID)
+	_ = os.RemoveAll(s.bundleDir(c.ID))
+}

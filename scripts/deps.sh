@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing berth needs, from Debian's
+# packages only. Idempotent: installs only what is missing.
+set -euo pipefail
+need=()
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in busybox-static iptables nftables runc crun libseccomp-dev iproute2 tini gcc procps psmisc xz-utils bzip2 curl; do
+	have "$p" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "installing: ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v go >/dev/null || export PATH=$PATH:/usr/local/go/bin
+command -v go >/dev/null || { echo "Go is required (expected at /usr/local/go)"; exit 1; }
