@@ -164,8 +164,8 @@ func TestSystemPrune(t *testing.T) {
 
 func TestInspect(t *testing.T) {
 	routes := map[string]http.HandlerFunc{
-		"GET /containers/c1/json": jsonReply(map[string]any{"Id": "c1full", "Name": "/c1"}),
-		"GET /containers/.*/json": errReply(404, "No such container"),
+		"GET /containers/c1/json":  jsonReply(map[string]any{"Id": "c1full", "Name": "/c1"}),
+		"GET /containers/.*/json":  errReply(404, "No such container"),
 		"GET /images/busybox/json": jsonReply(map[string]any{"Id": "sha256:aa"}),
 		"GET /images/.*/json":      errReply(404, "No such image"),
 		"GET /networks/.*":         errReply(404, "network not found"),
