@@ -342,7 +342,10 @@ func TestGenerateFlags(t *testing.T) {
 				t.Error("want -1")
 			}
 		}},
-		{"masked paths override", func(in *Input) { in.HostConfig.MaskedPaths = []string{"/proc/x"}; in.HostConfig.ReadonlyPaths = []string{} }, func(t *testing.T, s *specs.Spec) {
+		{"masked paths override", func(in *Input) {
+			in.HostConfig.MaskedPaths = []string{"/proc/x"}
+			in.HostConfig.ReadonlyPaths = []string{}
+		}, func(t *testing.T, s *specs.Spec) {
 			if !slices.Equal(s.Linux.MaskedPaths, []string{"/proc/x"}) || len(s.Linux.ReadonlyPaths) != 0 {
 				t.Errorf("%v %v", s.Linux.MaskedPaths, s.Linux.ReadonlyPaths)
 			}
