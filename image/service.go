@@ -2,32 +2,32 @@
 // (sha256-verified), image records and tags in bbolt, and the operations of
 // the image API (list, inspect, tag, delete, load/save, import, commit,
 // history, prune). Layers are delegated to package layer.
-// (CONTRACT STUB: the exported API below is fixed; bodies to be written.)
 package image
 
 import (
 	"context"
 	"io"
+	"sync"
 
 	"github.com/berth-project/berth/layer"
-	"github.com/moby/moby/api/types/container"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
+	"github.com/moby/moby/api/types/container"
 	digest "github.com/opencontainers/go-digest"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Image is a resolved local image.
 type Image struct {
-	ID       digest.Digest            // config digest ("sha256:...")
+	ID       digest.Digest             // config digest ("sha256:...")
 	Config   dockerspec.DockerOCIImage // parsed config blob
-	ChainID  digest.Digest            // chain ID of the top layer ("" for no layers)
-	RepoTags []string                 // familiar names, e.g. "busybox:latest"
+	ChainID  digest.Digest             // chain ID of the top layer ("" for no layers)
+	RepoTags []string                  // familiar names, e.g. "busybox:latest"
 }
 
 // Options configure a Service.
 type Options struct {
-	Root   string     // <data-root>/image: blobs live under Root/blobs/sha256
-	DB     *bolt.DB   // shared daemon database; the service uses its own buckets
+	Root   string   // <data-root>/image: blobs live under Root/blobs/sha256
+	DB     *bolt.DB // shared daemon database; the service uses its own buckets
 	Layers *layer.Store
 	// ContainersUsing returns IDs of containers (any state) created from an
 	// image ID; used for rmi conflicts, prune and the Containers count.
@@ -36,16 +36,48 @@ type Options struct {
 	Events func(action, id string, attrs map[string]string)
 }
 
+// layerStore is the part of *layer.Store the image service uses; tests
+// substitute an in-memory implementation so that the image logic can be
+// exercised without root.
+type layerStore interface {
+	Register(tar io.Reader, parent digest.Digest) (layer.Info, error)
+	Get(chainID digest.Digest) (layer.Info, error)
+	Delete(chainID digest.Digest) error
+	TarStream(chainID digest.Digest) (io.ReadCloser, error)
+}
+
 // Service implements apiserver/router/image.Backend plus what the container
 // lifecycle needs.
-type Service struct{ opts Options }
+type Service struct {
+	opts   Options
+	layers layerStore
+
+	// mu serialises every mutation of records, tags and blobs so that
+	// check-then-act sequences (rmi conflicts, tag moves) are atomic.
+	mu sync.Mutex
+	// cache holds parsed configs by image ID; configs are immutable.
+	cacheMu sync.Mutex
+	cache   map[digest.Digest]*imageConfig
+}
 
 // New opens the store.
-func New(opts Options) (*Service, error) { return &Service{opts: opts}, nil }
+func New(opts Options) (*Service, error) {
+	var ls layerStore
+	if opts.Layers != nil {
+		ls = opts.Layers
+	}
+	return newService(opts, ls)
+}
 
 // Resolve finds an image by name[:tag], name@digest, full or short ID.
 // Missing images give errdefs NotFound "No such image: <ref>".
-func (s *Service) Resolve(ref string) (*Image, error) { panic("contract stub") }
+func (s *Service) Resolve(ref string) (*Image, error) {
+	id, err := s.resolveID(ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.imageByID(id)
+}
 
 // CommitRequest is what `docker commit` and the builder need.
 type CommitRequest struct {
@@ -63,9 +95,15 @@ type CommitRequest struct {
 
 // Commit creates a new image: parent's layers plus LayerTar.
 func (s *Service) Commit(ctx context.Context, req CommitRequest) (digest.Digest, error) {
-	panic("contract stub")
+	return s.commit(ctx, req)
 }
 
 // Size returns the total uncompressed size of an image's layers
 // (VirtualSize / SizeRootFs).
-func (s *Service) Size(id digest.Digest) (int64, error) { panic("contract stub") }
+func (s *Service) Size(id digest.Digest) (int64, error) {
+	cfg, err := s.config(id)
+	if err != nil {
+		return 0, err
+	}
+	return s.chainSize(cfg.diffIDs()), nil
+}
