@@ -39,18 +39,18 @@ func defaultMounts() []specs.Mount {
 // (GHSA-jq35-85cj-fj4p).
 var DefaultMaskedPaths = sync.OnceValue(func() []string {
 	paths := []string{
-		"/proc/acpi",
 		"/proc/asound",
+		"/proc/acpi",
 		"/proc/interrupts",
 		"/proc/kcore",
 		"/proc/keys",
 		"/proc/latency_stats",
-		"/proc/sched_debug",
-		"/proc/scsi",
 		"/proc/timer_list",
 		"/proc/timer_stats",
-		"/sys/devices/virtual/powercap",
+		"/proc/sched_debug",
+		"/proc/scsi",
 		"/sys/firmware",
+		"/sys/devices/virtual/powercap",
 	}
 	for _, cpu := range possibleCPUs() {
 		p := fmt.Sprintf("/sys/devices/system/cpu/cpu%d/thermal_throttle", cpu)

@@ -61,6 +61,8 @@ func namespaces(in *Input) ([]specs.LinuxNamespace, error) {
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	switch {
 	case in.Config != nil && in.Config.NetworkDisabled:
+		// Docker keeps its default (new, empty) namespace here.
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	case hc.NetworkMode.IsHost():
 	default:
 		// container:<id> arrives here with the other container's netns

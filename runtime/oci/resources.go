@@ -67,7 +67,7 @@ func validateResources(r *container.Resources, update bool) error {
 	if r.NanoCPUs != 0 {
 		nc := runtime.NumCPU()
 		if r.NanoCPUs < 0 || r.NanoCPUs > int64(nc)*1e9 {
-			return errdefs.InvalidParameter("Range of CPUs is from 0.01 to %[1]d.00, as there are only %[1]d CPUs available", nc)
+			return errdefs.InvalidParameter("range of CPUs is from 0.01 to %[1]d.00, as there are only %[1]d CPUs available", nc)
 		}
 	}
 	if r.CPUShares < 0 {

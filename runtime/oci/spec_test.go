@@ -204,6 +204,11 @@ func TestGenerateFlags(t *testing.T) {
 				t.Errorf("netns: %+v", n)
 			}
 		}},
+		{"network disabled", func(in *Input) { in.Config.NetworkDisabled = true; in.HostConfig.NetworkMode = "host" }, func(t *testing.T, s *specs.Spec) {
+			if n, ok := nsPresent(s, specs.NetworkNamespace); !ok || n.Path != "" {
+				t.Errorf("NetworkDisabled must get a new empty netns: %+v", n)
+			}
+		}},
 		{"cgroupns private", func(in *Input) { in.HostConfig.CgroupnsMode = "private" }, func(t *testing.T, s *specs.Spec) {
 			if _, ok := nsPresent(s, specs.CgroupNamespace); !ok {
 				t.Error("no cgroup namespace")
@@ -381,7 +386,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"reservation > memory", func(in *Input) { in.HostConfig.Memory = 8 << 20; in.HostConfig.MemoryReservation = 16 << 20 }, "Minimum memory limit can not be less than memory reservation limit, see usage", true},
 		{"cpus and quota", func(in *Input) { in.HostConfig.NanoCPUs = 1e9; in.HostConfig.CPUQuota = 5000 }, "Conflicting options: Nano CPUs and CPU Quota cannot both be set", true},
 		{"cpus and period", func(in *Input) { in.HostConfig.NanoCPUs = 1e9; in.HostConfig.CPUPeriod = 5000 }, "Conflicting options: Nano CPUs and CPU Period cannot both be set", true},
-		{"too many cpus", func(in *Input) { in.HostConfig.NanoCPUs = 1000e9 }, "Range of CPUs is from 0.01 to ", true},
+		{"too many cpus", func(in *Input) { in.HostConfig.NanoCPUs = 1000e9 }, "range of CPUs is from 0.01 to ", true},
 		{"cpu period range", func(in *Input) { in.HostConfig.CPUPeriod = 10 }, "CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)", true},
 		{"cpuset unavailable", func(in *Input) { in.HostConfig.CpusetCpus = "0-999" }, "Requested CPUs are not available - requested 0-999, available: ", true},
 		{"cpuset format", func(in *Input) { in.HostConfig.CpusetCpus = "a" }, "Invalid value a for cpuset cpus", true},
