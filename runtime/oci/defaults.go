@@ -37,7 +37,9 @@ func defaultMounts() []specs.Mount {
 // containers (bind-mounting /dev/null or an empty read-only tmpfs over them).
 // Per-CPU thermal_throttle directories are masked too where they exist
 // (GHSA-jq35-85cj-fj4p).
-var DefaultMaskedPaths = sync.OnceValue(func() []string {
+func DefaultMaskedPaths() []string { return slices.Clone(defaultMaskedPaths()) }
+
+var defaultMaskedPaths = sync.OnceValue(func() []string {
 	paths := []string{
 		"/proc/asound",
 		"/proc/acpi",

@@ -167,10 +167,8 @@ func Validate(cfg *container.Config, hc *container.HostConfig) error {
 	if _, err := capabilitySet(hc.CapAdd, hc.CapDrop, hc.Privileged); err != nil {
 		return err
 	}
-	for _, ul := range hc.Ulimits {
-		if _, err := rlimitType(ul.Name); err != nil {
-			return err
-		}
+	if _, err := rlimits(hc.Ulimits); err != nil {
+		return err
 	}
 	return nil
 }
