@@ -6,6 +6,9 @@ import (
 	"os"
 	"syscall"
 
+	// Registers the device-rules manager, as runc's main does; without
+	// it libcontainer refuses any spec with device cgroup rules.
+	_ "github.com/opencontainers/cgroups/devices"
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/specconv"

