@@ -412,3 +412,57 @@ func TestAttachRollbackOnJoinFailure(t *testing.T) {
 		t.Errorf("elements left after rollback:\n%s", out)
 	}
 }
+
+func TestConcurrentAttach(t *testing.T) {
+	h := newHarness(t)
+	m := h.newManager()
+	ctx := context.Background()
+	t.Cleanup(func() {
+		if err := m.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		h.assertClean()
+	})
+	const n = 4
+	nss := make([]string, n)
+	for i := range nss {
+		nss[i] = h.netns(fmt.Sprint("c", i))
+	}
+	type res struct {
+		ep  *Endpoint
+		err error
+	}
+	results := make(chan res, n)
+	for i := 0; i < n; i++ {
+		go func(i int) {
+			ep, err := m.Attach(ctx, AttachRequest{ContainerID: fmt.Sprint("cc", i, h.suffix), NetNSPath: nss[i],
+				PortBindings: network.PortMap{network.MustParsePort("80/tcp"): nil, network.MustParsePort("80/udp"): nil}})
+			results <- res{ep, err}
+		}(i)
+	}
+	ips, ports := map[netip.Addr]bool{}, map[string]bool{}
+	for i := 0; i < n; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if ips[r.ep.IP.Addr()] {
+			t.Errorf("address %v handed out twice", r.ep.IP)
+		}
+		ips[r.ep.IP.Addr()] = true
+		for p, bs := range r.ep.Ports {
+			for _, b := range bs {
+				k := string(p.Proto()) + "/" + b.HostPort
+				if ports[k] {
+					t.Errorf("host port %s handed out twice", k)
+				}
+				ports[k] = true
+			}
+		}
+	}
+	for i := 0; i < n; i++ {
+		if err := m.Detach(ctx, fmt.Sprint("cc", i, h.suffix)); err != nil {
+			t.Error(err)
+		}
+	}
+}
