@@ -112,4 +112,3 @@ func (s *Service) ImageHistory(ctx context.Context, ref string) ([]image.History
 	}
 	return out, nil
 }
-

@@ -87,6 +87,15 @@ func (s *Service) Images(ctx context.Context, opts imagerouter.ListOptions) ([]i
 	if opts.SharedSize {
 		sizes = s.sharedSizes(all)
 	}
+	// Newest first, by full timestamp so that images created within the
+	// same second keep their order.
+	sort.SliceStable(all, func(i, j int) bool {
+		ci, cj := all[i].created(), all[j].created()
+		if !ci.Equal(cj) {
+			return ci.After(cj)
+		}
+		return all[i].rec.ID < all[j].rec.ID
+	})
 	out := []image.Summary{}
 	for _, e := range all {
 		hasChildren := len(children(recs, e.rec.ID)) > 0
@@ -148,12 +157,6 @@ func (s *Service) Images(ctx context.Context, opts imagerouter.ListOptions) ([]i
 		}
 		out = append(out, sum)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Created != out[j].Created {
-			return out[i].Created > out[j].Created
-		}
-		return out[i].ID < out[j].ID
-	})
 	return out, nil
 }
 

@@ -172,9 +172,8 @@ func newTagRef(repo, tag string) (reference.Named, error) {
 			return nil, errdefs.InvalidParameter("%s", err.Error())
 		}
 	}
-	if reference.Path(named) == string(digest.Canonical) {
+	if reference.FamiliarName(named) == string(digest.Canonical) {
 		return nil, errdefs.InvalidParameter("refusing to create an ambiguous tag using digest algorithm as name")
 	}
 	return named, nil
 }
-
