@@ -181,10 +181,7 @@ func (l *loader) loadLayer(i int, f spoolFile, parent, chain, want digest.Digest
 	defer rc.Close()
 	info, size, isNew, err := l.s.registerLayer(rc, parent)
 	if err != nil {
-		if !errdefs.IsInvalidParameter(err) {
-			err = errdefs.AsInvalidParameter(fmt.Errorf("invalid archive: layer %d: %w", i, err))
-		}
-		return 0, err
+		return 0, errdefs.AsInvalidParameter(fmt.Errorf("invalid archive: layer %d: %w", i, err))
 	}
 	if isNew {
 		l.newLay = append(l.newLay, info.ChainID)
