@@ -13,7 +13,9 @@ import (
 	"github.com/opencontainers/runc/libcontainer/configs"
 	"github.com/opencontainers/runc/libcontainer/specconv"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
+	"strconv"
 )
 
 // libctExecutor runs the container with the embedded libcontainer; the
@@ -44,6 +46,11 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 		return 0, nil, nil, err
 	}
 	p.Init = true
+	if traceOn {
+		logrus.SetLevel(logrus.DebugLevel)
+		logrus.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: "15:04:05.000000"})
+		p.LogLevel = strconv.Itoa(int(logrus.DebugLevel))
+	}
 	pid, console, wait, err := e.run(p, io, c.Start)
 	if err != nil {
 		_ = c.Destroy()

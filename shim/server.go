@@ -107,9 +107,11 @@ func (s *shim) start() error {
 	if s.status != "created" {
 		return errors.New("container is " + s.status + ", not created")
 	}
+	trace("start req")
 	if err := s.exe.Start(); err != nil {
 		return err
 	}
+	trace("started")
 	s.status = "running"
 	return nil
 }

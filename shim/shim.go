@@ -85,12 +85,14 @@ func Main(args []string) int {
 		reportReady(ready, proto.Ready{Error: "berth-shim start: --id, --bundle and --runtime-root are required"})
 		return 2
 	}
+	trace("main")
 	s := &shim{opts: o, status: "created", execs: map[string]*execProc{}, out: newHub(), exitCh: make(chan struct{})}
 	wait, err := s.create()
 	if err != nil {
 		reportReady(ready, proto.Ready{Error: err.Error()})
 		return 1
 	}
+	trace("created")
 	reportReady(ready, proto.Ready{Pid: s.pid})
 	s.run(wait)
 	return 0
@@ -233,6 +235,7 @@ func (s *shim) create() (waitFunc, error) {
 // run waits for init to exit and finishes the container's life.
 func (s *shim) run(wait waitFunc) {
 	st, werr := wait()
+	trace("init exited")
 	exitedAt := time.Now().UTC()
 	code := exitCode(st)
 	if werr != nil && st == nil {
@@ -259,6 +262,7 @@ func (s *shim) run(wait waitFunc) {
 		}
 		<-drained
 	}
+	trace("drained")
 	s.closeLog()
 	oom := oomKilled(s.spec)
 	s.exit = proto.Exit{ExitCode: code, ExitedAt: exitedAt, OOMKilled: oom}
@@ -268,6 +272,7 @@ func (s *shim) run(wait waitFunc) {
 	if err := s.exe.Destroy(); err != nil {
 		fmt.Fprintln(os.Stderr, "berth-shim: destroy:", err)
 	}
+	trace("destroyed")
 	if s.console != nil {
 		s.console.Close()
 	}
@@ -306,4 +311,13 @@ func setSubreaper() error {
 		return e
 	}
 	return nil
+}
+
+var traceOn = os.Getenv("BERTH_SHIM_TRACE") != ""
+var t0 = time.Now()
+
+func trace(what string) {
+	if traceOn {
+		fmt.Fprintf(os.Stderr, "%s %s %v\n", time.Now().Format("15:04:05.000000"), what, time.Since(t0))
+	}
 }

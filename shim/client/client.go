@@ -99,7 +99,7 @@ func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
 		Stderr:      logf,
 		ExtraFiles:  []*os.File{readyW}, // fd 3
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
-		Env:         []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+		Env:         shimEnv,
 	}
 	err = cmd.Start()
 	readyW.Close()
@@ -150,6 +150,16 @@ func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
 		return nil, ctx.Err()
 	}
 }
+
+// shimEnv is the shim's whole environment: a fixed PATH for runtime
+// binaries, plus BERTH_SHIM_TRACE (timing lines in shim.log) when set.
+var shimEnv = func() []string {
+	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	if v := os.Getenv("BERTH_SHIM_TRACE"); v != "" {
+		env = append(env, "BERTH_SHIM_TRACE="+v)
+	}
+	return env
+}()
 
 func shimLogTail(bundle string) string {
 	b, _ := os.ReadFile(filepath.Join(bundle, proto.LogFile))

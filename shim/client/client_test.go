@@ -268,6 +268,10 @@ func TestLatencyAndRSS(t *testing.T) {
 				t.Fatalf("%+v %v", st, err)
 			}
 			total += time.Since(t0)
+			if os.Getenv("BERTH_SHIM_TRACE") != "" {
+				b, _ := os.ReadFile(filepath.Join(c.bundle, "shim.log"))
+				t.Logf("trace (spawn at 0, total %v):\n%s", time.Since(t0), b)
+			}
 		}
 		t.Logf("create+start+wait of true: %v average over %d", total/n, n)
 
