@@ -20,13 +20,13 @@ import (
 
 // env is a running server on a unix socket with fake backends.
 type env struct {
-	srv    *Server
-	sock   string
-	c      *fake.Containers
-	im     *fake.Images
-	sys    *fake.System
-	cli    *client.Client
-	hc     *http.Client
+	srv  *Server
+	sock string
+	c    *fake.Containers
+	im   *fake.Images
+	sys  *fake.System
+	cli  *client.Client
+	hc   *http.Client
 }
 
 func newEnv(t *testing.T) *env {

@@ -180,7 +180,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := httputils.WithVersion(r.Context(), version)
 	if err := c.route.Handler(ctx, w, r, vars); err != nil {
-		if httperrors.StatusCode(err) >= 500 {
+		if httperrors.StatusCode(err) == http.StatusInternalServerError {
 			s.log.Error("handler error", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
 		httperrors.Write(w, err)

@@ -86,6 +86,8 @@ func (f *Images) ImageTag(ctx context.Context, source, repo, tag string) error {
 	if tag == "" {
 		tag = "latest"
 	}
+	// The client sends fully qualified names; store them the short way.
+	repo = strings.TrimPrefix(strings.TrimPrefix(repo, "docker.io/"), "library/")
 	f.mu.Lock()
 	f.Tags[repo+":"+tag] = id
 	f.mu.Unlock()
