@@ -27,6 +27,8 @@ type containerOptions struct {
 	healthRetries            int
 	cpuShares, cpuPeriod     int64
 	cpuQuota, pidsLimit      int64
+	cpuRtPeriod, cpuRtRun    int64
+	blkioWeight              uint16
 	memorySwappiness         int64
 	healthInterval           time.Duration
 	healthTimeout            time.Duration
@@ -66,6 +68,7 @@ func addFlags(f *pflag.FlagSet) *containerOptions {
 	f.Var(o.envFile, "env-file", "Read in a file of environment variables")
 	f.StringVarP(&o.workdir, "workdir", "w", "", "Working directory inside the container")
 	f.StringVarP(&o.user, "user", "u", "", "Username or UID (format: <name|uid>[:<group|gid>])")
+	f.StringVar(&o.name, "name", "", "Assign a name to the container")
 	f.StringVarP(&o.hostname, "hostname", "h", "", "Container host name")
 	f.StringVar(&o.domainname, "domainname", "", "Container NIS domain name")
 	f.StringVar(&o.entrypoint, "entrypoint", "", "Overwrite the default ENTRYPOINT of the image")
@@ -90,6 +93,9 @@ func addFlags(f *pflag.FlagSet) *containerOptions {
 	f.Int64VarP(&o.cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	f.Int64Var(&o.cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
 	f.Int64Var(&o.cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
+	f.Int64Var(&o.cpuRtPeriod, "cpu-rt-period", 0, "Limit CPU real-time period in microseconds")
+	f.Int64Var(&o.cpuRtRun, "cpu-rt-runtime", 0, "Limit CPU real-time runtime in microseconds")
+	f.Uint16Var(&o.blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
 	f.StringVar(&o.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	f.StringVar(&o.cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")

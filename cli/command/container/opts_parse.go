@@ -259,19 +259,22 @@ func (o *containerOptions) parse(flags *pflag.FlagSet, args []string) (*containe
 	}
 
 	resources := container.Resources{
-		CgroupParent:      o.cgroupParent,
-		Memory:            o.memory.Value(),
-		MemoryReservation: o.memReservation.Value(),
-		MemorySwap:        swap,
-		NanoCPUs:          o.cpus.Value(),
-		CPUShares:         o.cpuShares,
-		CPUPeriod:         o.cpuPeriod,
-		CPUQuota:          o.cpuQuota,
-		CpusetCpus:        o.cpusetCpus,
-		CpusetMems:        o.cpusetMems,
-		Devices:           devices,
-		DeviceCgroupRules: o.deviceCgroupRules.GetAll(),
-		Ulimits:           ulimits,
+		CgroupParent:       o.cgroupParent,
+		Memory:             o.memory.Value(),
+		MemoryReservation:  o.memReservation.Value(),
+		MemorySwap:         swap,
+		NanoCPUs:           o.cpus.Value(),
+		CPUShares:          o.cpuShares,
+		CPUPeriod:          o.cpuPeriod,
+		CPUQuota:           o.cpuQuota,
+		CPURealtimePeriod:  o.cpuRtPeriod,
+		CPURealtimeRuntime: o.cpuRtRun,
+		BlkioWeight:        o.blkioWeight,
+		CpusetCpus:         o.cpusetCpus,
+		CpusetMems:         o.cpusetMems,
+		Devices:            devices,
+		DeviceCgroupRules:  o.deviceCgroupRules.GetAll(),
+		Ulimits:            ulimits,
 	}
 	if o.memorySwappiness != -1 {
 		s := o.memorySwappiness
