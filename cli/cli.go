@@ -83,8 +83,8 @@ func exitCode(err error) int {
 type hostList struct{ hosts *[]string }
 
 func (h hostList) String() string {
-	if h.hosts == nil {
-		return "[]"
+	if h.hosts == nil || len(*h.hosts) == 0 {
+		return ""
 	}
 	return "[" + strings.Join(*h.hosts, ",") + "]"
 }
@@ -134,6 +134,8 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 		},
 	}
 	root.SetFlagErrorFunc(command.FlagErrorFunc)
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(helpTemplate)
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetOut(c.Out())
 	root.SetErr(c.Err())
@@ -173,7 +175,39 @@ func displayName(name string) string {
 // cobra "[flags]" suffix).
 func fixUsage(cmd *cobra.Command) {
 	cmd.DisableFlagsInUseLine = true
+	// docker hides --help except where a command declares it itself.
+	if cmd.Flags().Lookup("help") == nil {
+		cmd.InitDefaultHelpFlag()
+		if f := cmd.Flags().Lookup("help"); f != nil {
+			f.Hidden = true
+			f.Usage = "Print usage"
+		}
+	}
 	for _, sub := range cmd.Commands() {
 		fixUsage(sub)
 	}
 }
+
+// Help and usage text laid out like the docker CLI's ("Usage:  ...",
+// "Options:", "Commands:").
+const usageTemplate = `Usage:  {{if .HasAvailableSubCommands}}{{.CommandPath}}{{if .HasAvailableLocalFlags}} [OPTIONS]{{end}} COMMAND{{else}}{{.UseLine}}{{end}}
+{{with .Short}}
+{{.}}
+{{end}}{{if gt (len .Aliases) 0}}
+Aliases:
+  {{.CommandPath}}, {{range $i, $a := .Aliases}}{{if $i}}, {{end}}{{$.Parent.CommandPath}} {{$a}}{{end}}
+{{end}}{{if .HasAvailableSubCommands}}
+Commands:
+{{range .Commands}}{{if .IsAvailableCommand}}  {{rpad .Name .NamePadding }} {{.Short}}
+{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+Options:
+{{.LocalFlags.FlagUsagesWrapped 80 | trimTrailingWhitespaces}}
+{{end}}{{if .HasAvailableInheritedFlags}}
+Global Options:
+{{.InheritedFlags.FlagUsagesWrapped 80 | trimTrailingWhitespaces}}
+{{end}}{{if .HasAvailableSubCommands}}
+Run '{{.CommandPath}} COMMAND --help' for more information on a command.
+{{end}}`
+
+const helpTemplate = `
+{{if or .Runnable .HasSubCommands}}{{.UsageString}}{{end}}`
