@@ -37,7 +37,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
 		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no command specified")
 	}
-	if err := s.validateHostConfig(hc); err != nil {
+	if err := s.validateHostConfig(cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
 	if _, err := s.runtimeFor(hc.Runtime); err != nil {
@@ -196,7 +196,7 @@ func isHostNetwork(hc *containertypes.HostConfig) bool { return hc.NetworkMode =
 
 // validateHostConfig rejects what would only fail at start, so that a bad
 // create leaves nothing behind.
-func (s *Service) validateHostConfig(hc *containertypes.HostConfig) error {
+func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containertypes.HostConfig) error {
 	switch mode := string(hc.NetworkMode); {
 	case mode == "" || mode == "default" || mode == "bridge":
 		if s.net == nil && mode == "bridge" {
@@ -212,7 +212,7 @@ func (s *Service) validateHostConfig(hc *containertypes.HostConfig) error {
 		// Docker ignores published ports with host networking (with a warning).
 		hc.PortBindings = nil
 	}
-	if _, err := oci.Resources(&hc.Resources); err != nil {
+	if err := oci.Validate(cfg, hc); err != nil {
 		return err
 	}
 	switch hc.RestartPolicy.Name {

@@ -212,6 +212,7 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 	cfg := c.Config
 	env := mergeEnv(containerEnv(c), e.req.Env)
 	userSpec := cfg.User
+	groupAdd := c.HostConfig.GroupAdd
 	privileged := c.HostConfig.Privileged || e.req.Privileged
 	capAdd, capDrop := c.HostConfig.CapAdd, c.HostConfig.CapDrop
 	noNewPriv := false
@@ -236,7 +237,7 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 		return nil, err
 	}
 	defer s.layers.Unmount(containerID)
-	user, err := oci.ResolveUser(rootfs, userSpec)
+	user, err := oci.ResolveUserWithGroups(rootfs, userSpec, groupAdd)
 	if err != nil {
 		return nil, errdefs.AsInvalidParameter(err)
 	}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"net"
 	"net/netip"
 	"time"
 
@@ -114,8 +115,8 @@ func networkSettings(c *container.Container, sandboxKey string) *containertypes.
 		es.IPAddress, _ = netip.ParseAddr(c.Endpoint.IPAddress)
 		es.Gateway, _ = netip.ParseAddr(c.Endpoint.Gateway)
 		es.IPPrefixLen = c.Endpoint.PrefixLen
-		if mac, err := network.ParseMAC(c.Endpoint.MacAddress); err == nil {
-			es.MacAddress = mac
+		if mac, err := net.ParseMAC(c.Endpoint.MacAddress); err == nil {
+			es.MacAddress = network.HardwareAddr(mac)
 		}
 	} else if mode == "bridge" {
 		// Not running: Docker still lists configured (unbound) ports.

@@ -242,7 +242,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (str
 		PortBindings: c.HostConfig.PortBindings,
 		PublishAll:   c.HostConfig.PublishAllPorts,
 		ExposedPorts: c.Config.ExposedPorts,
-		MacAddress:   c.Config.MacAddress, //nolint:staticcheck // deprecated field still sent by older clients
+		MacAddress:   requestedMAC(c),
 	})
 	if err != nil {
 		_ = network.DeleteNetNS(path)
@@ -420,4 +420,17 @@ func (s *Service) releaseRunResources(c *container.Container) {
 	c.Endpoint = nil
 	_ = s.layers.Unmount(c.ID)
 	_ = os.RemoveAll(s.bundleDir(c.ID))
+}
+
+// requestedMAC is --mac-address, carried in the endpoint config.
+func requestedMAC(c *container.Container) string {
+	if c.NetworkingConfig == nil {
+		return ""
+	}
+	for name, es := range c.NetworkingConfig.EndpointsConfig {
+		if es != nil && len(es.MacAddress) > 0 && (name == "bridge" || name == "default" || name == string(c.HostConfig.NetworkMode)) {
+			return es.MacAddress.String()
+		}
+	}
+	return ""
 }
