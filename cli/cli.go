@@ -130,6 +130,11 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 				return fmt.Errorf("Failed to initialize: unable to parse logging level: %s", logLevel)
 			}
 			_ = ctxName // contexts are not supported: the flag is accepted and ignored
+			// Build the client now so a malformed host fails cleanly here
+			// instead of leaving commands with a nil client.
+			if _, err := c.NewClient(); err != nil {
+				return fmt.Errorf("Failed to initialize: unable to resolve docker endpoint: %w", err)
+			}
 			return nil
 		},
 	}
