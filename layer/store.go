@@ -81,7 +81,9 @@ func New(root string) (*Store, error) {
 	return &Store{root: root, mounts: map[string]int{}}, nil
 }
 
-func (s *Store) layerDir(chainID digest.Digest) string { return filepath.Join(s.root, chainID.Encoded()) }
+func (s *Store) layerDir(chainID digest.Digest) string {
+	return filepath.Join(s.root, chainID.Encoded())
+}
 
 // DiffPath is the extracted content directory of a layer.
 func (s *Store) DiffPath(chainID digest.Digest) string {
