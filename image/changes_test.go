@@ -21,7 +21,9 @@ func TestApplyChanges(t *testing.T) {
 		check   func(c *container.Config) bool
 	}{
 		{"cmd json", []string{`CMD ["echo", "hi"]`}, func(c *container.Config) bool { return reflect.DeepEqual(c.Cmd, []string{"echo", "hi"}) }},
-		{"cmd shell", []string{"cmd echo $HOME"}, func(c *container.Config) bool { return reflect.DeepEqual(c.Cmd, []string{"/bin/sh", "-c", "echo $HOME"}) }},
+		{"cmd shell", []string{"cmd echo $HOME"}, func(c *container.Config) bool {
+			return reflect.DeepEqual(c.Cmd, []string{"/bin/sh", "-c", "echo $HOME"})
+		}},
 		{"entrypoint resets cmd", []string{`ENTRYPOINT ["/bin/app"]`}, func(c *container.Config) bool {
 			return reflect.DeepEqual(c.Entrypoint, []string{"/bin/app"}) && c.Cmd == nil
 		}},
