@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -37,7 +38,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	e := &env{
-		srv:  New(Config{Version: "0.0.0-test"}),
+		srv:  New(Config{Version: "0.0.0-test", Debug: os.Getenv("BT_DEBUG") != "", Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))}),
 		sock: filepath.Join(dir, "api.sock"),
 		c:    fake.NewContainers(),
 		im:   fake.NewImages("busybox:latest", "myrepo/app:1", "localhost:5000/team/app:2"),

@@ -225,7 +225,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) status() int {
 	if w.code == 0 {
-		return http.StatusSwitchingProtocols // hijacked or nothing written
+		return http.StatusOK // nothing written (HEAD) or hijacked
 	}
 	return w.code
 }

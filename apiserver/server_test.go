@@ -97,7 +97,7 @@ func TestVersionedPathsAndErrors(t *testing.T) {
 		{"POST", "/containers/web/pause", "", "", 501, "not supported"},
 		{"GET", "/containers/web/stats", "", "", 501, "not implemented"},
 		{"GET", "/containers/web/attach/ws", "", "", 501, "websocket"},
-		{"GET", "/networks", "", "", 501, "networks: not implemented in berth yet"},
+		{"GET", "/networks", "", "", 501, "networks: not supported by berth yet"},
 		{"POST", "/networks/create", "application/json", "{}", 501, "networks"},
 		{"GET", "/volumes/foo", "", "", 501, "volumes"},
 		{"POST", "/build", "", "", 501, "image build"},

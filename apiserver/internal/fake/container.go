@@ -102,7 +102,12 @@ func (f *Containers) ContainerStart(ctx context.Context, name string) error {
 		return errdefs.NotModified("container already started")
 	}
 	c.Running = true
-	c.exited = make(chan struct{})
+	select {
+	case <-c.exited:
+		// Waiters registered from now on wait for this run.
+		c.exited = make(chan struct{})
+	default:
+	}
 	return nil
 }
 
@@ -297,6 +302,14 @@ func (f *Containers) ContainerAttach(ctx context.Context, name string, cfg *crou
 		}
 		return nil
 	}
+	// Like a real process, the container only reads stdin once started.
+	for !f.running(c) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
 	sc := bufio.NewScanner(stdin)
 	for sc.Scan() {
 		fmt.Fprintf(stdout, "%s\n", sc.Text())
@@ -305,7 +318,19 @@ func (f *Containers) ContainerAttach(ctx context.Context, name string, cfg *crou
 		}
 	}
 	stdin.Close()
+	if c.Config.StdinOnce {
+		// Like a `cat` whose stdin closed: the container exits.
+		f.mu.Lock()
+		f.stopLocked(c, 0)
+		f.mu.Unlock()
+	}
 	return nil
+}
+
+func (f *Containers) running(c *Container) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return c.Running
 }
 
 func (f *Containers) ContainerResize(ctx context.Context, name string, height, width int) error {

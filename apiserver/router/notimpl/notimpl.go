@@ -55,6 +55,8 @@ func NewRouter() router.Router {
 
 func handler(feature string) router.HandlerFunc {
 	return func(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {
-		return errdefs.NotImplemented("%s: not implemented in berth yet", feature)
+		// "not supported" matters: `docker inspect NAME` probes every
+		// object type and skips those whose error says so.
+		return errdefs.NotImplemented("%s: not supported by berth yet (not implemented)", feature)
 	}
 }
