@@ -302,6 +302,9 @@ func (a *applier) hardlink(hdr *tar.Header, rel string, pfd int, base string) er
 
 // whiteout handles a ".wh." entry in dir according to the whiteout mode.
 func (a *applier) whiteout(hdr *tar.Header, dir, base string) error {
+	if strings.HasPrefix(base, WhiteoutMetaPrefix) && base != WhiteoutOpaqueDir {
+		return nil // aufs metadata (.wh..wh.plnk, .wh..wh.aufs): not content
+	}
 	if base == WhiteoutOpaqueDir {
 		if a.opts.Whiteouts == WhiteoutOverlay {
 			pfd, err := a.root.dir(dir, true)

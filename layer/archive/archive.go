@@ -34,6 +34,8 @@ const (
 const (
 	WhiteoutPrefix    = ".wh."
 	WhiteoutOpaqueDir = ".wh..wh..opq"
+	// WhiteoutMetaPrefix starts aufs metadata names, which carry no content.
+	WhiteoutMetaPrefix = ".wh..wh."
 	// OverlayOpaqueXattr marks an overlayfs directory as opaque.
 	OverlayOpaqueXattr = "trusted.overlay.opaque"
 )
