@@ -106,6 +106,9 @@ type testEnv struct {
 	*Service
 	users  map[digest.Digest][]string
 	events []string
+	// fresh makes another, empty environment with the same kind of layer
+	// store (for load-into-a-second-daemon tests).
+	fresh func() *testEnv
 }
 
 func newTestEnv(t *testing.T, ls layerStore) *testEnv {
@@ -135,19 +138,29 @@ func newTestEnv(t *testing.T, ls layerStore) *testEnv {
 // forEachBackend runs fn with the in-memory layer store and, as root and
 // once package layer is implemented, with the real overlay layer store.
 func forEachBackend(t *testing.T, fn func(t *testing.T, env *testEnv)) {
-	t.Run("mem", func(t *testing.T) { fn(t, newTestEnv(t, newMemLayers())) })
+	t.Run("mem", func(t *testing.T) {
+		mk := func() *testEnv { return newTestEnv(t, newMemLayers()) }
+		env := mk()
+		env.fresh = mk
+		fn(t, env)
+	})
 	t.Run("layer", func(t *testing.T) {
 		if os.Getuid() != 0 {
 			t.Skip("needs root: layer.Store.Register chowns and mknods")
 		}
-		ls, err := layer.New(filepath.Join(t.TempDir(), "layers"))
-		if err != nil {
-			t.Fatal(err)
+		mk := func() *testEnv {
+			ls, err := layer.New(filepath.Join(t.TempDir(), "layers"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ls.Get(digest.FromString("probe")); errdefs.IsNotImplemented(err) {
+				t.Skip("package layer is not implemented yet")
+			}
+			return newTestEnv(t, ls)
 		}
-		if _, err := ls.Get(digest.FromString("probe")); errdefs.IsNotImplemented(err) {
-			t.Skip("package layer is not implemented yet")
-		}
-		fn(t, newTestEnv(t, ls))
+		env := mk()
+		env.fresh = mk
+		fn(t, env)
 	})
 }
 

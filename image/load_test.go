@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -104,12 +105,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		if !slices.Contains(env.events, "save "+child.String()) {
 			t.Errorf("no save event: %v", env.events)
 		}
-		other := newTestEnv(t, newMemLayers())
-		if env.layers != nil {
-			if _, ok := env.layers.(*memLayers); !ok {
-				other = newTestEnv(t, env.layers) // same real store: layers already present
-			}
-		}
+		other := env.fresh()
 		out, err := load(t, other, saved.Bytes())
 		if err != nil {
 			t.Fatalf("load: %v", err)
@@ -133,7 +129,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		if err := env.ExportImage(ctx, []string{base.Encoded()[:12]}, &saved); err != nil {
 			t.Fatal(err)
 		}
-		third := newTestEnv(t, newMemLayers())
+		third := env.fresh()
 		out, err = load(t, third, saved.Bytes())
 		if err != nil || !strings.Contains(out, "Loaded image ID: "+base.String()) {
 			t.Errorf("load by ID: %s %v", out, err)
@@ -199,6 +195,10 @@ func TestLoadFormats(t *testing.T) {
 }
 
 func TestLoadHostile(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, env *testEnv) { testLoadHostile(t, env.fresh) })
+}
+
+func testLoadHostile(t *testing.T, fresh func() *testEnv) {
 	l1 := makeTar(t, tarEntry{name: "one", body: "1"})
 	cfg := configFor(t, l1)
 	cfgD := digest.FromBytes(cfg)
@@ -206,6 +206,12 @@ func TestLoadHostile(t *testing.T) {
 	manifest := func(config string, layers ...string) archFile {
 		return archFile{"manifest.json", mustJSON(t, []archiveManifest{{Config: config, RepoTags: []string{"evil:1"}, Layers: layers}})}
 	}
+	defer func() {
+		if _, err := os.Stat("/tmp/berth-image-evil"); err == nil {
+			t.Error("archive entry escaped the spool directory")
+			os.Remove("/tmp/berth-image-evil")
+		}
+	}()
 	for _, tc := range []struct {
 		name    string
 		archive []byte
@@ -223,19 +229,20 @@ func TestLoadHostile(t *testing.T) {
 		{"blob digest mismatch", makeArchive(t, archFile{"blobs/sha256/" + cfgD.Encoded(), []byte("tampered")}), "content digest"},
 		{"missing blob", makeArchive(t, archFile{"index.json", mustJSON(t, ocispec.Index{Manifests: []ocispec.Descriptor{{MediaType: ocispec.MediaTypeImageManifest, Digest: digest.FromString("x")}}})}), "missing blob"},
 		{"no manifest", makeArchive(t, archFile{"hello", []byte("x")}), "no manifest.json or index.json"},
+		{"dotdot entry name", makeArchive(t, archFile{"../../../../tmp/berth-image-evil", []byte("x")}), "no manifest.json or index.json"},
 		{"not a tar", []byte(strings.Repeat("garbage!", 200)), "invalid archive"},
 		{"bad layer tar", makeArchive(t, archFile{"l.tar", []byte(strings.Repeat("x", 1024))}, archFile{"c.json", configFor(t, []byte(strings.Repeat("x", 1024)))}, manifest("c.json", "l.tar")), "layer 0"},
 	} {
-		mem := newMemLayers()
-		env := newTestEnv(t, mem)
-		// A second image in the archive whose layer registers fine must
-		// be rolled back too when the first fails verification.
+		env := fresh()
 		_, err := load(t, env, tc.archive)
 		if !errdefs.IsInvalidParameter(err) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want 400 containing %q", tc.name, err, tc.want)
 		}
-		if n := mem.count(); n != 0 {
-			t.Errorf("%s: %d layers left behind", tc.name, n)
+		if mem, ok := env.layers.(*memLayers); ok && mem.count() != 0 {
+			t.Errorf("%s: %d layers left behind", tc.name, mem.count())
+		}
+		if _, err := env.layers.Get(digest.FromBytes(l1)); !errdefs.IsNotFound(err) {
+			t.Errorf("%s: layer left behind: %v", tc.name, err)
 		}
 		if recs, _ := env.records(); len(recs) != 0 {
 			t.Errorf("%s: %d images recorded", tc.name, len(recs))
