@@ -54,7 +54,9 @@ func (s *shim) handle(c *net.UnixConn) {
 	var opErr error
 	switch req.Op {
 	case proto.OpStart:
-		opErr = s.start()
+		if opErr = s.start(); opErr == nil {
+			defer trimMemory() // after the reply: off the start path
+		}
 	case proto.OpState:
 		s.mu.Lock()
 		resp.Pid, resp.Status = s.pid, s.status

@@ -62,7 +62,7 @@ func Main(args []string) int {
 	// An idle shim should cost little: one P, frequent GC, a soft cap.
 	runtime.GOMAXPROCS(1)
 	debug.SetGCPercent(25)
-	debug.SetMemoryLimit(8 << 20)
+	debug.SetMemoryLimit(64 << 20)
 
 	var o options
 	fs := flag.NewFlagSet("berth-shim start", flag.ContinueOnError)
@@ -94,6 +94,7 @@ func Main(args []string) int {
 	}
 	trace("created")
 	reportReady(ready, proto.Ready{Pid: s.pid})
+	trimMemory()
 	s.run(wait)
 	return 0
 }

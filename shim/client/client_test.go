@@ -283,10 +283,17 @@ func TestLatencyAndRSS(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		b, _ := os.ReadFile(filepath.Join(c.bundle, "shim.pid"))
 		status, _ := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/status")
+		rollup, _ := os.ReadFile("/proc/" + strings.TrimSpace(string(b)) + "/smaps_rollup")
+		status = append(status, rollup...)
 		for _, l := range strings.Split(string(status), "\n") {
-			if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "RssFile") || strings.HasPrefix(l, "Threads") {
+			if strings.HasPrefix(l, "VmRSS") || strings.HasPrefix(l, "RssAnon") || strings.HasPrefix(l, "RssFile") || strings.HasPrefix(l, "Threads") || strings.HasPrefix(l, "Pss:") {
 				t.Logf("idle shim %s", strings.Join(strings.Fields(l), " "))
 			}
+		}
+		if os.Getenv("BERTH_KEEP_IDLE") != "" {
+			time.Sleep(8 * time.Second) // inspect the idle shim by hand
+			sl, _ := os.ReadFile(filepath.Join(c.bundle, "shim.log"))
+			t.Logf("%s", sl)
 		}
 		s.Kill(ctx(t), syscall.SIGKILL, true)
 		s.Wait(ctx(t))

@@ -96,11 +96,7 @@ type ExecExit struct {
 
 // WriteFrame writes one stdcopy frame.
 func WriteFrame(w io.Writer, stream byte, p []byte) error {
-	buf := make([]byte, 8+len(p))
-	buf[0] = stream
-	binary.BigEndian.PutUint32(buf[4:], uint32(len(p)))
-	copy(buf[8:], p)
-	_, err := w.Write(buf)
+	_, err := w.Write(Frame(stream, p))
 	return err
 }
 
