@@ -1,7 +1,6 @@
 package image
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -326,5 +325,3 @@ func TestPullPushNotImplemented(t *testing.T) {
 		}
 	}
 }
-
-var _ = tar.TypeReg

@@ -6,6 +6,7 @@ package image
 
 import (
 	"context"
+	"errors"
 	"io"
 	"sync"
 
@@ -62,11 +63,10 @@ type Service struct {
 
 // New opens the store.
 func New(opts Options) (*Service, error) {
-	var ls layerStore
-	if opts.Layers != nil {
-		ls = opts.Layers
+	if opts.Layers == nil {
+		return nil, errors.New("image store: no layer store")
 	}
-	return newService(opts, ls)
+	return newService(opts, opts.Layers)
 }
 
 // Resolve finds an image by name[:tag], name@digest, full or short ID.
