@@ -2,6 +2,9 @@ package apiserver
 
 import (
 	"bytes"
+
+	"github.com/berth-project/berth/apiserver/internal/fake"
+	crouter "github.com/berth-project/berth/apiserver/router/container"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,6 +21,10 @@ func TestDockerCLI(t *testing.T) {
 		t.Skip("docker CLI not installed")
 	}
 	e := newEnv(t)
+	e.c.Add(&fake.Container{ID: strings.Repeat("5", 64), Name: "lg", Logs: []crouter.LogMessage{
+		{Stream: "stdout", Line: []byte("out line\n"), Time: time.Unix(1700000000, 0)},
+		{Stream: "stderr", Line: []byte("err line\n"), Time: time.Unix(1700000001, 0)},
+	}})
 	cfgDir := t.TempDir()
 	run := func(stdin string, args ...string) (string, string, error) {
 		cmd := exec.Command(bin, args...)
@@ -64,6 +71,8 @@ func TestDockerCLI(t *testing.T) {
 		{args: []string{"inspect", "nope"}, errOut: "No such object: nope"},
 		{args: []string{"rm", "nope"}, errOut: "No such container: nope"},
 		{args: []string{"network", "ls"}, errOut: "networks: not supported by berth yet"},
+		{args: []string{"logs", "--tail", "1", "lg"}, out: ""},
+		{args: []string{"logs", "-t", "lg"}, out: "2023-11-14T22:13:20.000000000Z out line\n"},
 		{args: []string{"image", "inspect", "--format", "{{.ID}}", "myrepo/app:1"}, out: "sha256:"},
 	}
 	for _, tt := range tests {

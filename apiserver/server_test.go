@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -127,5 +128,28 @@ func TestVersionedPathsAndErrors(t *testing.T) {
 		if err := json.Unmarshal(body, &m); err != nil || !strings.Contains(m.Message, tt.msg) {
 			t.Errorf("%s %s: message %q, want it to contain %q (%v)", tt.method, tt.path, m.Message, tt.msg, err)
 		}
+	}
+}
+
+func TestShutdownEndsStreams(t *testing.T) {
+	e := newEnv(t)
+	resp := e.do(t, "GET", "/events", "", "")
+	if resp.StatusCode != 200 {
+		t.Fatalf("events: %d", resp.StatusCode)
+	}
+	ended := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, resp.Body)
+		close(ended)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with an open event stream: %v", err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("event stream not ended by shutdown")
 	}
 }
