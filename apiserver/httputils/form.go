@@ -2,21 +2,26 @@ package httputils
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/berth-project/berth/internal/errdefs"
 )
 
-// ParseForm parses the query (and a url-encoded body, which the API never
-// uses) and classes failures as bad requests.
+// ParseForm parses the query string into r.Form and classes failures as
+// bad requests. Unlike http.Request.ParseForm it never reads the body: the
+// API takes no form bodies, and a tarball posted by curl with its default
+// application/x-www-form-urlencoded type must reach the handler intact.
 func ParseForm(r *http.Request) error {
 	if r.Form != nil {
 		return nil
 	}
-	if err := r.ParseForm(); err != nil && !strings.HasPrefix(err.Error(), "mime:") {
-		return errdefs.InvalidParameter("%v", err)
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errdefs.InvalidParameter("invalid query: %v", err)
 	}
+	r.Form, r.PostForm = q, url.Values{}
 	return nil
 }
 

@@ -2,7 +2,9 @@ package httputils
 
 import (
 	"bytes"
+	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,3 +110,22 @@ func TestFormatStreamError(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestParseFormKeepsBody(t *testing.T) {
+	r := httptest.NewRequest("POST", "/images/load?quiet=1&names=a&names=b", strings.NewReader("a=tar-bytes"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if err := ParseForm(r); err != nil {
+		t.Fatal(err)
+	}
+	if !BoolValue(r, "quiet") || len(r.Form["names"]) != 2 || r.FormValue("a") != "" {
+		t.Fatalf("form = %v", r.Form)
+	}
+	body, _ := io.ReadAll(r.Body)
+	if string(body) != "a=tar-bytes" {
+		t.Fatalf("body consumed: %q", body)
+	}
+	bad := httptest.NewRequest("GET", "/x?a=%zz", nil)
+	if err := ParseForm(bad); err == nil {
+		t.Fatal("bad query accepted")
+	}
+}
