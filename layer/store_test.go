@@ -350,3 +350,38 @@ func TestManyLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkCreateMount measures the container-start path: CreateRW +
+// Mount (and the teardown).
+func BenchmarkCreateMount(b *testing.B) {
+	if os.Getuid() != 0 {
+		b.Skip("needs root: overlay mounts")
+	}
+	s, err := New(filepath.Join(b.TempDir(), "layers"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var parent digest.Digest
+	for i := 0; i < 5; i++ {
+		info, err := s.Register(bytes.NewReader(mkTar(b, ent{fmt.Sprintf("f%d", i), "x", tar.TypeReg})), parent)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parent = info.ChainID
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprintf("bench%d", i)
+		if err := s.CreateRW(id, parent); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Mount(id); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := s.RemoveRW(id); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
