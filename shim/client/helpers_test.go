@@ -53,8 +53,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
-	for _, c := range []string{"", "memory", "cpu,cpuacct", "pids", "devices", "freezer", "blkio", "cpuset", "net_cls,net_prio", "perf_event", "hugetlb", "unified", "systemd", "misc", "rdma"} {
-		os.Remove(filepath.Join("/sys/fs/cgroup", c, "berth-test"))
+	for _, d := range cgroupDirs("berth-test") {
+		os.Remove(d)
 	}
 	return code
 }
@@ -167,11 +167,8 @@ func checkClean(t *testing.T, c *ctr) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, sub := range []string{"memory", "pids", "cpu,cpuacct", "devices", "freezer", "unified", ""} {
-		p := filepath.Join("/sys/fs/cgroup", sub, "berth-test", c.id)
-		if _, err := os.Stat(p); err == nil {
-			t.Errorf("cgroup %s left behind", p)
-		}
+	for _, p := range cgroupDirs(filepath.Join("berth-test", c.id)) {
+		t.Errorf("cgroup %s left behind", p)
 	}
 	var left []string
 	for {
@@ -250,4 +247,11 @@ func (s *syncBuf) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// cgroupDirs lists rel under every mounted hierarchy (v1 and v2).
+func cgroupDirs(rel string) []string {
+	a, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", rel))
+	b, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", rel))
+	return append(a, b...)
 }
