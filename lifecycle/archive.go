@@ -10,8 +10,8 @@ import (
 
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer/archive"
-	containertypes "github.com/moby/moby/api/types/container"
 	securejoin "github.com/cyphar/filepath-securejoin"
+	containertypes "github.com/moby/moby/api/types/container"
 )
 
 // withRootfs mounts the container's filesystem for the duration of fn

@@ -150,6 +150,19 @@ func (s *Service) dropPending(id string, p *pendingAttach) {
 	}
 }
 
+// endPending releases attaches queued for a start that failed.
+func (s *Service) endPending(id string) {
+	s.mu.Lock()
+	list := s.pending[id]
+	delete(s.pending, id)
+	s.mu.Unlock()
+	for _, p := range list {
+		ch := make(chan error, 1)
+		ch <- nil
+		p.done <- ch
+	}
+}
+
 // connectPending attaches queued clients to a freshly created shim.
 func (s *Service) connectPending(ctx context.Context, c *container.Container, sh *client.Shim) {
 	s.mu.Lock()

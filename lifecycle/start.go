@@ -35,6 +35,8 @@ func (s *Service) ContainerStart(ctx context.Context, name string) error {
 		return errdefs.Conflict("cannot start container %s: container is marked for removal", c.ShortID())
 	}
 	if err := s.start(ctx, c); err != nil {
+		// Attaches waiting for this start end now: there is no output.
+		s.endPending(c.ID)
 		c.State.Error = err.Error()
 		c.State.ExitCode = startErrorExitCode(err)
 		if !c.HasBeenStarted {
@@ -44,6 +46,11 @@ func (s *Service) ContainerStart(ctx context.Context, name string) error {
 		}
 		_ = s.store.Save(c)
 		c.Notify()
+		if c.HostConfig.AutoRemove {
+			// Like Docker: a --rm container that cannot start is removed,
+			// which is what `docker run --rm` waits for.
+			go func() { _ = s.ContainerRemove(context.Background(), c.ID, removeOpts(true)) }()
+		}
 		return err
 	}
 	return nil

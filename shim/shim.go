@@ -216,7 +216,8 @@ func (s *shim) create() (waitFunc, error) {
 	}
 	s.pipes = []*os.File{outR, errR}
 
-	sock := filepath.Join(o.bundle, proto.SocketFile)
+	sock := proto.SocketPath(o.bundle)
+	_ = os.MkdirAll(filepath.Dir(sock), 0o700)
 	_ = os.Remove(sock)
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
@@ -284,7 +285,7 @@ func (s *shim) run(wait waitFunc) {
 	s.stdinMu.Unlock()
 	s.out.close(writeTimeout)
 	// Stop accepting, then answer the waiters; a late client reads exit.json.
-	_ = os.Remove(filepath.Join(s.opts.bundle, proto.SocketFile))
+	_ = os.Remove(proto.SocketPath(s.opts.bundle))
 	_ = os.Remove(filepath.Join(s.opts.bundle, proto.PidFile))
 	s.listener.Close()
 	close(s.exitCh)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -72,7 +73,15 @@ func Hijack(w http.ResponseWriter, r *http.Request, contentType string, onHangup
 		conn.Close()
 		return nil, err
 	}
-	hj := &Hijacked{conn: conn, in: brw.Reader}
+	// Read stdin from the raw connection, not through net/http's reader:
+	// its EOF (the client's stdin half-close) would cancel the request
+	// context and cut the output short.
+	var early []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		early, _ = brw.Reader.Peek(n)
+		early = bytes.Clone(early)
+	}
+	hj := &Hijacked{conn: conn, in: bufio.NewReader(io.MultiReader(bytes.NewReader(early), conn))}
 	if onHangup != nil {
 		hj.watch = watchHangup(conn, onHangup)
 	}

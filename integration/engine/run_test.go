@@ -37,7 +37,7 @@ func TestRunEchoAndExitCodes(t *testing.T) {
 			}{
 				{[]string{"run", "--rm", "busybox", "echo", "hi"}, "hi\n", 0},
 				{[]string{"run", "--rm", "busybox", "sh", "-c", "exit 3"}, "", 3},
-				{[]string{"run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2"}, "out\nerr\n", 0},
+				{[]string{"run", "--rm", "busybox", "sh", "-c", "echo out; sleep 0.2; echo err >&2"}, "out\nerr\n", 0},
 				{[]string{"run", "--rm", "-e", "FOO=bar", "-w", "/tmp", "busybox", "sh", "-c", "echo $FOO $(pwd)"}, "bar /tmp\n", 0},
 				{[]string{"run", "--rm", "-u", "nobody", "busybox", "id", "-u"}, "65534\n", 0},
 				{[]string{"run", "--rm", "-h", "myhost", "busybox", "hostname"}, "myhost\n", 0},

@@ -143,6 +143,9 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 		log:    &lockedBuffer{},
 	}
 	d.Host = "unix://" + d.Sock
+	if err := os.WriteFile(filepath.Join(root, "daemon.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	args := append([]string{"daemon",
 		"--data-root", filepath.Join(root, "data"),
 		"--exec-root", filepath.Join(root, "run"),
@@ -280,7 +283,10 @@ func (d *Daemon) RunCLI(bin string, args ...string) (string, error) {
 			break
 		}
 	}
-	cmd := exec.Command(bin, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host, "DOCKER_CONFIG="+filepath.Join(d.Root, "cliconfig"))
 	out, err := cmd.CombinedOutput()
 	return string(out), err

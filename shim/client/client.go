@@ -137,13 +137,13 @@ func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
 			// Verbatim: the daemon maps runtime messages to exit codes.
 			return nil, errors.New(res.r.Error)
 		}
-		return &Shim{bundle: opts.BundleDir, sock: filepath.Join(opts.BundleDir, proto.SocketFile), pid: res.r.Pid}, nil
+		return &Shim{bundle: opts.BundleDir, sock: proto.SocketPath(opts.BundleDir), pid: res.r.Pid}, nil
 	case <-ctx.Done():
 		// Do not leave a created container behind: when the shim gets
 		// ready, kill it; it then cleans up and exits on its own.
 		go func() {
 			if res := <-ch; res.err == nil && res.r.Pid != 0 {
-				s := &Shim{sock: filepath.Join(opts.BundleDir, proto.SocketFile)}
+				s := &Shim{sock: proto.SocketPath(opts.BundleDir)}
 				_ = s.Kill(context.Background(), syscall.SIGKILL, true)
 			}
 		}()
@@ -177,7 +177,7 @@ func shimLogTail(bundle string) string {
 // an error wrapping os.ErrNotExist when the shim is gone; ReadExit then
 // tells how the container ended.
 func Connect(ctx context.Context, bundleDir string) (*Shim, error) {
-	s := &Shim{bundle: bundleDir, sock: filepath.Join(bundleDir, proto.SocketFile)}
+	s := &Shim{bundle: bundleDir, sock: proto.SocketPath(bundleDir)}
 	resp, err := s.rpc(ctx, proto.Request{Op: proto.OpState})
 	if err != nil {
 		return nil, err

@@ -6,9 +6,12 @@
 package proto
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"path/filepath"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -133,4 +136,26 @@ func ReadFrame(r io.Reader, buf []byte) (stream byte, p []byte, err error) {
 func Marshal(v any) []byte {
 	b, _ := json.Marshal(v)
 	return append(b, '\n')
+}
+
+// maxSocketPath keeps socket paths under the kernel's sun_path limit (108
+// bytes including the terminating NUL).
+const maxSocketPath = 100
+
+// SocketPath is where the shim of the container in bundle listens: inside
+// the bundle when the path fits in sun_path, else a short name derived
+// from the bundle path under the exec root's "s" directory (bundles live
+// at <exec-root>/containers/<id>), or under /run/berth-s as a last resort.
+func SocketPath(bundle string) string {
+	p := filepath.Join(bundle, SocketFile)
+	if len(p) <= maxSocketPath {
+		return p
+	}
+	sum := sha256.Sum256([]byte(bundle))
+	name := hex.EncodeToString(sum[:10])
+	p = filepath.Join(filepath.Dir(filepath.Dir(bundle)), "s", name)
+	if len(p) <= maxSocketPath {
+		return p
+	}
+	return filepath.Join("/run/berth-s", name)
 }
