@@ -100,10 +100,12 @@ func (s *Service) attachStreams(ctx context.Context, c *container.Container, opt
 		c.Unlock()
 		return sh.Attach(ctx, opts)
 	}
-	if c.HasBeenStarted || c.State.Removing {
+	if c.State.Removing || c.Removed {
 		c.Unlock()
 		return nil, nil
 	}
+	// Not running: wait for the next start (`docker start -a` attaches
+	// first), as Docker does.
 	p := &pendingAttach{opts: opts, done: make(chan (<-chan error), 1)}
 	s.mu.Lock()
 	s.pending[c.ID] = append(s.pending[c.ID], p)
@@ -116,7 +118,7 @@ func (s *Service) attachStreams(ctx context.Context, c *container.Container, opt
 			return d, nil
 		case <-ch:
 			c.Lock()
-			gone := c.Removed || (c.HasBeenStarted && !c.IsRunning())
+			gone := c.Removed
 			ch = c.Changed()
 			c.Unlock()
 			if gone {

@@ -82,6 +82,7 @@ type Daemon struct {
 	Subnet string
 	Bin    string // dir with berth, berth-shim
 	cmd    *exec.Cmd
+	args   []string
 	log    *lockedBuffer
 }
 
@@ -154,17 +155,41 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 		"--bip", d.Subnet,
 		"--config-file", filepath.Join(root, "daemon.json"),
 	}, extraArgs...)
-	d.cmd = exec.Command(filepath.Join(bin, "berth"), args...)
+	d.args = args
+	if err := d.launch(); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (d *Daemon) launch() error {
+	d.cmd = exec.Command(filepath.Join(d.Bin, "berth"), d.args...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if err := d.waitReady(20 * time.Second); err != nil {
 		_ = d.cmd.Process.Kill()
 		_ = d.cmd.Wait()
-		t.Fatalf("daemon did not start: %v\n%s", err, d.log.String())
+		return fmt.Errorf("daemon did not start: %v\n%s", err, d.log.String())
 	}
-	return d
+	return nil
+}
+
+// Restart stops the daemon with SIGTERM and starts it again on the same
+// roots, socket and bridge.
+func (d *Daemon) Restart() error {
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- d.cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(40 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("daemon did not stop within 40s")
+	}
+	return d.launch()
 }
 
 func (d *Daemon) waitReady(timeout time.Duration) error {
@@ -218,7 +243,7 @@ func (d *Daemon) Stop() error {
 		errs = append(errs, "daemon did not stop within 40s")
 	}
 	d.cmd = nil
-	if leaks := d.Leaks(); leaks != "" {
+	if leaks := d.leaks(true); leaks != "" {
 		errs = append(errs, "daemon leaked resources:\n"+leaks)
 	}
 	_ = exec.Command("umount", "-R", "-l", d.Root).Run()
@@ -229,9 +254,12 @@ func (d *Daemon) Stop() error {
 	return nil
 }
 
-// Leaks lists mounts under the daemon root, its bridge and veths, and its
-// nftables table.
-func (d *Daemon) Leaks() string {
+// Leaks lists what a running daemon should not hold when it has no
+// containers: mounts under its root and veths on its bridge.
+func (d *Daemon) Leaks() string { return d.leaks(false) }
+
+// leaks adds, after the daemon stopped, its bridge and nftables table.
+func (d *Daemon) leaks(stopped bool) string {
 	var out []string
 	if data, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
@@ -242,6 +270,9 @@ func (d *Daemon) Leaks() string {
 	}
 	if l, err := exec.Command("ip", "-o", "link", "show", "master", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
 		out = append(out, "veths on bridge: "+string(l))
+	}
+	if !stopped {
+		return strings.Join(out, "\n")
 	}
 	if l, err := exec.Command("ip", "-o", "link", "show", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
 		out = append(out, "bridge: "+string(l))
