@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-project/berth/apiserver/httputils"
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
-	"github.com/berth-project/berth/apiserver/httputils"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/internal/filters"
 	containertypes "github.com/moby/moby/api/types/container"
