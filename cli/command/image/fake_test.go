@@ -32,12 +32,22 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "OK")
 		return
 	}
-	for key, h := range f.routes {
+	// An exact route wins over patterns; among patterns the longest wins,
+	// so map iteration order cannot change which handler answers.
+	if h, ok := f.routes[r.Method+" "+path]; ok {
+		h(w, r)
+		return
+	}
+	best := ""
+	for key := range f.routes {
 		method, pattern, _ := strings.Cut(key, " ")
-		if method == r.Method && regexp.MustCompile("^"+pattern+"$").MatchString(path) {
-			h(w, r)
-			return
+		if method == r.Method && regexp.MustCompile("^"+pattern+"$").MatchString(path) && len(key) > len(best) {
+			best = key
 		}
+	}
+	if best != "" {
+		f.routes[best](w, r)
+		return
 	}
 	http.Error(w, `{"message":"page not found"}`, http.StatusNotFound)
 }
