@@ -165,9 +165,13 @@ done
 # --- 3. memory per idle container ---------------------------------------------
 # start_n ENGINE N: N detached sleepers; prints elapsed ms.
 start_n() {
-	local eng=$1 n=$2 s e
+	local eng=$1 n=$2 s e s1 e1
+	: >"$T/each-$eng"
 	s=$(now_ns)
-	for _ in $(seq 1 "$n"); do $eng run -d busybox sleep 1d >/dev/null; done
+	for _ in $(seq 1 "$n"); do
+		s1=$(now_ns); $eng run -d busybox sleep 1d >/dev/null; e1=$(now_ns)
+		echo $(((e1 - s1) / 1000000)) >>"$T/each-$eng"
+	done
 	e=$(now_ns); echo $(((e - s) / 1000000))
 }
 rm_all() {
@@ -205,9 +209,12 @@ echo "## $N_CHURN x run -d busybox sleep 1d, then rm -f of all (one CLI call)"
 for eng in b d; do
 	st=$(start_n $eng "$N_CHURN")
 	rt=$(rm_all $eng)
+	# Does a run get slower as containers pile up? (first vs last 10)
+	first=$(head -10 "$T/each-$eng" | median) last=$(tail -10 "$T/each-$eng" | median)
 	eval "${eng}_churn=$((st + rt))"
 	printf '  %-6s run -d x%d: %6d ms   rm -f: %6d ms   total: %6d ms\n' \
 		"$([ $eng = b ] && echo berth || echo docker)" "$N_CHURN" "$st" "$rt" "$((st + rt))"
+	printf '         one run -d: median of first 10 %s ms, of last 10 %s ms\n' "$first" "$last"
 done
 printf '  speed-up docker/berth: %sx   (target >= 3x)\n' "$(ratio $d_churn $b_churn)"
 
