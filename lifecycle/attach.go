@@ -3,7 +3,11 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"time"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/container"
@@ -14,10 +18,13 @@ import (
 )
 
 // pendingAttach is an attach made before the container started; start
-// connects it to the shim before the process runs.
+// connects it to the shim before the process runs. It is registered before
+// the client's connection is hijacked: the client sends start as soon as
+// it sees the upgrade, and a fast container must not run unobserved.
 type pendingAttach struct {
-	opts client.AttachOptions
-	done chan (<-chan error) // receives the shim attach's completion channel
+	ready chan struct{} // closed once opts holds the streams
+	opts  client.AttachOptions
+	done  chan (<-chan error) // receives the shim attach's completion channel
 }
 
 // ContainerAttach implements POST /containers/{id}/attach.
@@ -30,12 +37,24 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 	tty := c.Config.Tty
 	openStdin := c.Config.OpenStdin
 	logPath := c.LogPath
+	paused := c.State.Status == containertypes.StatePaused
+	var p *pendingAttach
+	if cfg.Stream && !c.IsRunning() && !c.State.Removing && !c.Removed {
+		p = &pendingAttach{ready: make(chan struct{}), done: make(chan (<-chan error), 1)}
+		s.mu.Lock()
+		s.pending[c.ID] = append(s.pending[c.ID], p)
+		s.mu.Unlock()
+	}
 	c.Unlock()
-	if c.State.Status == containertypes.StatePaused {
+	if paused {
 		return errdefs.Conflict("You cannot attach to a paused container, unpause it first")
 	}
 	stdin, stdout, stderr, err := cfg.GetStreams(!tty)
 	if err != nil {
+		if p != nil {
+			s.dropPending(c.ID, p)
+			close(p.ready)
+		}
 		return err
 	}
 	if stdin != nil {
@@ -49,6 +68,16 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 	}
 	if tty {
 		stderr = nil // everything arrives on the pty
+	}
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	opts := client.AttachOptions{Stdout: stdout, Stderr: stderr}
+	if cfg.Stream && cfg.UseStdin && openStdin && stdin != nil {
+		opts.Stdin = newDetachReader(stdin, cfg.DetachKeys, cancel)
+	}
+	if p != nil {
+		p.opts = opts
+		close(p.ready)
 	}
 	if cfg.Logs && logPath != "" {
 		for m := range jsonfile.Read(ctx, logPath, jsonfile.ReadOptions{Tail: -1}) {
@@ -67,18 +96,14 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 	if !cfg.Stream {
 		return nil
 	}
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	opts := client.AttachOptions{Stdout: stdout, Stderr: stderr}
-	if cfg.UseStdin && openStdin && stdin != nil {
-		opts.Stdin = newDetachReader(stdin, cfg.DetachKeys, cancel)
-	}
 
-	done, err := s.attachStreams(actx, c, opts)
-	if err != nil {
+	var done <-chan error
+	if p != nil {
+		done = s.waitPending(actx, c, p)
+	} else if done, err = s.attachRunning(actx, c, opts); err != nil {
 		return err
 	}
-	if done == nil { // container not running and not started: nothing to stream
+	if done == nil { // nothing to stream: removed, exited, or client gone
 		return nil
 	}
 	select {
@@ -92,30 +117,33 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 	}
 }
 
-// attachStreams connects to a running container now, or queues the
-// attach until start.
-func (s *Service) attachStreams(ctx context.Context, c *container.Container, opts client.AttachOptions) (<-chan error, error) {
+// attachRunning connects to a running container's shim; nil when the
+// container is no longer running.
+func (s *Service) attachRunning(ctx context.Context, c *container.Container, opts client.AttachOptions) (<-chan error, error) {
 	c.Lock()
-	if sh := s.shim(c.ID); sh != nil && c.IsRunning() {
-		c.Unlock()
-		return sh.Attach(ctx, opts)
-	}
-	if c.State.Removing || c.Removed {
-		c.Unlock()
+	sh := s.shim(c.ID)
+	running := c.IsRunning()
+	c.Unlock()
+	if sh == nil || !running {
 		return nil, nil
 	}
-	// Not running: wait for the next start (`docker start -a` attaches
-	// first), as Docker does.
-	p := &pendingAttach{opts: opts, done: make(chan (<-chan error), 1)}
-	s.mu.Lock()
-	s.pending[c.ID] = append(s.pending[c.ID], p)
-	s.mu.Unlock()
+	done, err := sh.Attach(ctx, opts)
+	if err != nil && !s.isRunning(c) {
+		return nil, nil // it exited meanwhile: nothing left to stream
+	}
+	return done, err
+}
+
+// waitPending waits until start connects p, or the container is removed,
+// or the client goes away.
+func (s *Service) waitPending(ctx context.Context, c *container.Container, p *pendingAttach) <-chan error {
+	c.Lock()
 	ch := c.Changed()
 	c.Unlock()
 	for {
 		select {
 		case d := <-p.done:
-			return d, nil
+			return d
 		case <-ch:
 			c.Lock()
 			gone := c.Removed
@@ -124,15 +152,15 @@ func (s *Service) attachStreams(ctx context.Context, c *container.Container, opt
 			if gone {
 				select {
 				case d := <-p.done:
-					return d, nil
+					return d
 				default:
 				}
 				s.dropPending(c.ID, p)
-				return nil, nil
+				return nil
 			}
 		case <-ctx.Done():
 			s.dropPending(c.ID, p)
-			return nil, nil
+			return nil
 		}
 	}
 }
@@ -172,8 +200,14 @@ func (s *Service) connectPending(ctx context.Context, c *container.Container, sh
 	delete(s.pending, c.ID)
 	s.mu.Unlock()
 	for _, p := range list {
+		select {
+		case <-p.ready:
+		case <-time.After(5 * time.Second): // the client never finished its handshake
+			continue
+		}
 		done, err := sh.Attach(context.WithoutCancel(ctx), p.opts)
 		if err != nil {
+			logShimFailure(s.bundleDir(c.ID), "attach", err)
 			ch := make(chan error, 1)
 			ch <- err
 			done = ch
@@ -327,4 +361,11 @@ func splitComma(s string) []string {
 		}
 	}
 	return out
+}
+
+// logShimFailure copies the shim's own log to the daemon log: the bundle
+// (and shim.log with it) is removed when the container's run ends.
+func logShimFailure(bundle, what string, err error) {
+	data, _ := os.ReadFile(filepath.Join(bundle, "shim.log"))
+	fmt.Fprintf(os.Stderr, "shim %s failed for %s: %v\nshim.log:\n%s\n", what, filepath.Base(bundle), err, data)
 }

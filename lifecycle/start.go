@@ -162,6 +162,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	// to the shim now, before the process runs.
 	s.connectPending(ctx, c, sh)
 	if err := sh.Start(ctx); err != nil {
+		logShimFailure(bundle, "start", err)
 		return fmt.Errorf("start container: %w", err)
 	}
 	s.mu.Lock()

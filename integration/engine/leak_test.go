@@ -19,7 +19,7 @@ func TestRunRmLeavesNothing(t *testing.T) {
 	for i := 0; i < n; i++ {
 		out, err := d.Run("run", "--rm", "busybox", "true")
 		if err != nil {
-			t.Fatalf("run %d: %v %s", i, err, out)
+			t.Fatalf("run %d: %v %s\ndaemon log:\n%s", i, err, out, d.Log())
 		}
 	}
 	if out, _ := d.Run("ps", "-aq"); strings.TrimSpace(out) != "" {
