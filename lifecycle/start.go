@@ -129,6 +129,11 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	if err != nil {
 		return err
 	}
+	if rt.Path != "" {
+		// External runtimes check the spec version: crun 1.8 (Debian 12)
+		// refuses 1.3.0. Nothing we generate needs more than 1.0.2.
+		spec.Version = "1.0.2"
+	}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return err
