@@ -85,10 +85,13 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		return err
 	}
 
+	tr := newTrace(c.ID)
+	defer tr.done()
 	rootfs, err := s.layers.Mount(c.ID)
 	if err != nil {
 		return fmt.Errorf("mount rootfs: %w", err)
 	}
+	tr.mark("mount")
 	undo = append(undo, func() { _ = s.layers.Unmount(c.ID) })
 
 	netnsPath, ep, err := s.setupNetwork(ctx, c)
@@ -99,9 +102,11 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		undo = append(undo, func() { s.teardownNetwork(context.WithoutCancel(ctx), c.ID, netnsPath) })
 	}
 	c.Endpoint = ep
+	tr.mark("network")
 	if err := s.writeEtcFiles(c); err != nil {
 		return err
 	}
+	tr.mark("etc files")
 
 	bundle := s.bundleDir(c.ID)
 	if err := os.MkdirAll(bundle, 0o700); err != nil {
@@ -141,6 +146,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	if err := os.WriteFile(filepath.Join(bundle, "config.json"), data, 0o600); err != nil {
 		return err
 	}
+	tr.mark("spec")
 	maxSize, maxFile := s.logLimits(c)
 	sh, err := client.Create(ctx, client.StartOptions{
 		ShimPath:    s.cfg.ShimPath,
@@ -163,6 +169,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		_, _ = sh.Wait(context.Background())
 		sh.Close()
 	})
+	tr.mark("shim create")
 	// Attaches made before start get every byte of output: connect them
 	// to the shim now, before the process runs.
 	s.connectPending(ctx, c, sh)
@@ -170,6 +177,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		logShimFailure(bundle, "start", err)
 		return fmt.Errorf("start container: %w", err)
 	}
+	tr.mark("attach+start")
 	s.mu.Lock()
 	s.shims[c.ID] = sh
 	s.mu.Unlock()
@@ -180,6 +188,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	if err := s.store.Save(c); err != nil {
 		return err
 	}
+	tr.mark("save")
 	c.Notify()
 	s.logEvent(c, "start", nil)
 	go s.monitor(c, sh)
