@@ -231,6 +231,17 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 			return errdefs.NotImplemented("logging driver %q: not implemented", hc.LogConfig.Type)
 		}
 	}
+	for k, v := range hc.LogConfig.Config {
+		switch k {
+		case "max-size":
+			if _, err := parseSize(v); err != nil {
+				return errdefs.InvalidParameter("failed to create task for container: invalid max-size: %s", v)
+			}
+		case "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size":
+		default:
+			return errdefs.InvalidParameter("unknown log opt '%s' for json-file log driver", k)
+		}
+	}
 	if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(hc.VolumesFrom) > 0 {
 		return errdefs.NotImplemented("volumes and bind mounts: not implemented yet (the data issue adds them)")
 	}

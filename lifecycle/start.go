@@ -204,8 +204,10 @@ func containerEnv(c *container.Container) []string {
 }
 
 func (s *Service) logLimits(c *container.Container) (int64, int) {
+	// --log-opt without --log-driver arrives with an empty Type; the
+	// container's options still win over the daemon's, as in Docker.
 	opts := s.cfg.LogOpts
-	if c.HostConfig.LogConfig.Type != "" {
+	if c.HostConfig.LogConfig.Type != "" || len(c.HostConfig.LogConfig.Config) > 0 {
 		opts = c.HostConfig.LogConfig.Config
 	}
 	var size int64
