@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -60,11 +61,10 @@ func Defaults() *Config {
 var knownKeys = map[string]bool{}
 
 func init() {
-	b, _ := json.Marshal(Config{Hosts: []string{""}, DataRoot: "x", Graph: "x", ExecRoot: "x", Pidfile: "x", LogDriver: "x", LogOpts: map[string]string{}, DefaultRuntime: "x", Runtimes: map[string]Runtime{"x": {}}, Bip: "x", Bridge: "x", MTU: 1, DNS: []string{""}, Debug: true, StorageDriver: "x", LiveRestore: true, TLS: true, TLSVerify: true, TLSCACert: "x", TLSCert: "x", TLSKey: "x"})
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	for k := range m {
-		knownKeys[k] = true
+	t := reflect.TypeOf(Config{})
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		knownKeys[name] = true
 	}
 }
 
