@@ -36,7 +36,7 @@ func TestImagesTable(t *testing.T) {
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
 	}
-	if q := api.reqs[len(api.reqs)-1].URL.Query(); q.Get("all") != "" && q.Get("all") != "0" {
+	if q := api.Reqs[len(api.Reqs)-1].URL.Query(); q.Get("all") != "" && q.Get("all") != "0" {
 		t.Errorf("all should not be set: %v", q)
 	}
 }
@@ -67,7 +67,7 @@ func TestImagesFilterAndJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := api.reqs[len(api.reqs)-1].URL.Query()
+	q := api.Reqs[len(api.Reqs)-1].URL.Query()
 	if f := q.Get("filters"); !strings.Contains(f, `"dangling":{"true":true}`) || !strings.Contains(f, `"reference":{"busybox":true}`) {
 		t.Errorf("filters = %s", f)
 	}
@@ -94,7 +94,7 @@ func TestRemove(t *testing.T) {
 	if want := "Untagged: busybox:latest\nDeleted: " + idA + "\n"; out != want {
 		t.Errorf("got %q", out)
 	}
-	if q := api.reqs[len(api.reqs)-1].URL.Query(); q.Get("noprune") != "" && q.Get("noprune") != "0" {
+	if q := api.Reqs[len(api.Reqs)-1].URL.Query(); q.Get("noprune") != "" && q.Get("noprune") != "0" {
 		t.Errorf("noprune: %v", q)
 	}
 	_, _, err, _ = run(t, routes, "", "image", "rm", "nope")
@@ -166,14 +166,14 @@ func TestTagAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q := api.reqs[len(api.reqs)-1].URL.Query(); q.Get("repo") != "docker.io/myrepo/box" || q.Get("tag") != "v1" {
+	if q := api.Reqs[len(api.Reqs)-1].URL.Query(); q.Get("repo") != "docker.io/myrepo/box" || q.Get("tag") != "v1" {
 		t.Errorf("tag query %v", q)
 	}
 	out, _, err, api := run(t, routes, "n\n", "image", "prune")
 	if err != nil || out != "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] " {
 		t.Errorf("declined prune: %q %v", out, err)
 	}
-	for _, r := range api.reqs {
+	for _, r := range api.Reqs {
 		if strings.HasSuffix(r.URL.Path, "/prune") {
 			t.Error("prune called after no")
 		}
@@ -184,7 +184,7 @@ func TestTagAndPrune(t *testing.T) {
 	if err != nil || out != want {
 		t.Errorf("prune -a: %v\n%q\nwant\n%q", err, out, want)
 	}
-	if f := api.reqs[len(api.reqs)-1].URL.Query().Get("filters"); f != `{"dangling":{"false":true}}` {
+	if f := api.Reqs[len(api.Reqs)-1].URL.Query().Get("filters"); f != `{"dangling":{"false":true}}` {
 		t.Errorf("filters %s", f)
 	}
 }
@@ -210,7 +210,7 @@ func TestLoadImportPull(t *testing.T) {
 	if err != nil || out != idA+"\n" {
 		t.Errorf("import: %q %v", out, err)
 	}
-	q := api.reqs[len(api.reqs)-1].URL.Query()
+	q := api.Reqs[len(api.Reqs)-1].URL.Query()
 	if len(q["changes"]) != 2 || q.Get("message") != "msg" || q.Get("repo") != "imp:v1" {
 		t.Errorf("import query %v", q)
 	}

@@ -106,7 +106,7 @@ func TestEvents(t *testing.T) {
 	if out != want {
 		t.Errorf("got %q want %q", out, want)
 	}
-	q := api.reqs[len(api.reqs)-1].URL.Query()
+	q := api.Reqs[len(api.Reqs)-1].URL.Query()
 	if q.Get("since") != "1700000000" || !strings.Contains(q.Get("filters"), "container") {
 		t.Errorf("query %v", q)
 	}
