@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		LogOpts:        cfg.LogOpts,
 		DNS:            cfg.DNS,
 		InitPath:       findInit(),
-		CgroupParent:   "/" + cgroupParent(cfg.ExecRoot),
+		CgroupParent:   "/" + CgroupParent(cfg.ExecRoot),
 	}, d.store, d.images, d.layers, d.net, d.events)
 	if err != nil {
 		return nil, err
@@ -151,9 +151,10 @@ func nftTable(bridge string) string {
 	return "berth_" + strings.NewReplacer("-", "_", ".", "_").Replace(bridge)
 }
 
-// cgroupParent keeps containers of daemons with different exec roots in
-// different cgroup trees.
-func cgroupParent(execRoot string) string {
+// CgroupParent names the cgroup directory (under each hierarchy) for the
+// containers of a daemon with this exec root, so daemons with different
+// exec roots keep separate cgroup trees.
+func CgroupParent(execRoot string) string {
 	if execRoot == "/run/berth" {
 		return "berth"
 	}

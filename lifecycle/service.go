@@ -141,6 +141,7 @@ func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
 		s.mu.Unlock()
 		return
 	}
+	defer s.removeCgroupParent()
 	var wg sync.WaitGroup
 	for _, c := range s.store.List() {
 		c.Lock()
@@ -156,4 +157,18 @@ func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
 		}(c)
 	}
 	wg.Wait()
+}
+
+// removeCgroupParent removes the (by then empty) parent cgroup that the
+// runtime created for our containers in every hierarchy; rmdir fails
+// harmlessly while a container still lives in it.
+func (s *Service) removeCgroupParent() {
+	if s.cfg.CgroupParent == "" || s.cfg.CgroupParent == "/" {
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", s.cfg.CgroupParent))
+	dirs = append(dirs, filepath.Join("/sys/fs/cgroup", s.cfg.CgroupParent))
+	for _, d := range dirs {
+		_ = os.Remove(d)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/berth-project/berth/daemon"
 	"net"
 	"net/http"
 	"os"
@@ -274,6 +275,9 @@ func (d *Daemon) leaks(stopped bool) string {
 	if !stopped {
 		return strings.Join(out, "\n")
 	}
+	if dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + d.CgroupParent()); len(dirs) > 0 {
+		out = append(out, "cgroups: "+strings.Join(dirs, " "))
+	}
 	if l, err := exec.Command("ip", "-o", "link", "show", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
 		out = append(out, "bridge: "+string(l))
 	}
@@ -344,4 +348,9 @@ func (d *Daemon) LoadBusybox(t testing.TB) {
 	if out, err := d.Run("import", "--change", `CMD ["sh"]`, tar, "busybox:latest"); err != nil {
 		t.Fatalf("import busybox: %v\n%s\n%s", err, out, d.Log())
 	}
+}
+
+// CgroupParent is the cgroup directory the daemon puts containers under.
+func (d *Daemon) CgroupParent() string {
+	return daemon.CgroupParent(filepath.Join(d.Root, "run"))
 }
