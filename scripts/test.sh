@@ -10,11 +10,11 @@ make lint
 # Unit and integration tests; integration packages start private daemons
 # in temp dirs (own data root, exec root, socket, bridge and nft table).
 set +e
-go test -tags seccomp -count=1 -timeout 25m ./... 2>&1 | tee /tmp/berth-test.log
+go test -tags seccomp -count=1 -timeout 25m ./... 2>&1 | tee bin/test.log
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
-	echo "TESTS FAILED:"; grep -E '^(FAIL|--- FAIL|panic:)' /tmp/berth-test.log || true
+	echo "TESTS FAILED:"; grep -E '^(FAIL|--- FAIL|panic:)' bin/test.log || true
 	exit "$rc"
 fi
 echo "all tests passed"

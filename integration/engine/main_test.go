@@ -41,5 +41,6 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
+	testutil.RemoveBinaries()
 	os.Exit(code)
 }

@@ -74,6 +74,14 @@ func Binaries(t testing.TB) string {
 	return binDir
 }
 
+// RemoveBinaries deletes the binaries Binaries built; call it from
+// TestMain after the tests ran.
+func RemoveBinaries() {
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+}
+
 // Daemon is a private berth daemon.
 type Daemon struct {
 	Root   string // temp dir holding everything
