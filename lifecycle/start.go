@@ -410,8 +410,11 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	if sh != nil {
 		sh.Close()
 	}
+	tr := newTrace(c.ID)
+	defer tr.done()
 	c.Lock()
-	s.releaseRunResources(c)
+	s.releaseRunResources(c, tr)
+	tr.mark("release")
 	c.State.Status = containertypes.StateExited
 	c.State.Pid = 0
 	c.State.ExitCode = status.ExitCode
@@ -426,23 +429,27 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing
 	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
 	c.Unlock()
+	tr.mark("save")
 	if autoRemove {
 		if err := s.ContainerRemove(context.Background(), c.ID, removeOpts(true)); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 			fmt.Fprintf(os.Stderr, "auto-remove %s: %v\n", c.ShortID(), err)
 		}
+		tr.mark("remove")
 	}
 }
 
 // releaseRunResources undoes start: network, namespace, rootfs mount and
 // bundle. Called with c locked.
-func (s *Service) releaseRunResources(c *container.Container) {
+func (s *Service) releaseRunResources(c *container.Container, tr *trace) {
 	netns := ""
 	if c.Endpoint != nil {
 		netns = s.netnsPath(c.ID)
 	}
 	s.teardownNetwork(context.Background(), c.ID, netns)
+	tr.mark("network")
 	c.Endpoint = nil
 	_ = s.layers.Unmount(c.ID)
+	tr.mark("unmount")
 	_ = os.RemoveAll(s.bundleDir(c.ID))
 }
 
