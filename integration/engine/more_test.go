@@ -68,3 +68,21 @@ func TestImportChangesAndPublishAll(t *testing.T) {
 		t.Errorf("history comment: %q", out)
 	}
 }
+
+func TestImagePrune(t *testing.T) {
+	d := daemon(t)
+	// A dangling image: commit without a tag.
+	must(t, d.Run, "run", "--name", "dangle-src", "busybox", "touch", "/x")
+	id := strings.TrimSpace(must(t, d.Run, "commit", "dangle-src"))
+	must(t, d.Run, "rm", "dangle-src")
+	if out := must(t, d.Run, "images", "-q", "--no-trunc", "--filter", "dangling=true"); !strings.Contains(out, id) {
+		t.Fatalf("committed untagged image %s not dangling: %q", id, out)
+	}
+	out := must(t, d.Run, "image", "prune", "-f")
+	if !strings.Contains(out, "deleted: "+id) || !strings.Contains(out, "Total reclaimed space:") {
+		t.Errorf("image prune: %q", out)
+	}
+	if out := must(t, d.Run, "images", "-q", "busybox"); strings.TrimSpace(out) == "" {
+		t.Errorf("prune removed the tagged busybox image")
+	}
+}
