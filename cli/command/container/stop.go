@@ -9,13 +9,31 @@ import (
 )
 
 func newStopCommand(c *command.Cli) *cobra.Command {
+	return newStopLikeCommand(c, "stop", "Stop one or more running containers",
+		func(ctx context.Context, cl *client.Client, id, signal string, t *int) error {
+			_, err := cl.ContainerStop(ctx, id, client.ContainerStopOptions{Signal: signal, Timeout: t})
+			return err
+		})
+}
+
+func newRestartCommand(c *command.Cli) *cobra.Command {
+	return newStopLikeCommand(c, "restart", "Restart one or more containers",
+		func(ctx context.Context, cl *client.Client, id, signal string, t *int) error {
+			_, err := cl.ContainerRestart(ctx, id, client.ContainerRestartOptions{Signal: signal, Timeout: t})
+			return err
+		})
+}
+
+// newStopLikeCommand builds stop and restart, which share docker's flags
+// (-s, -t, hidden --time) and per-container output; only the call differs.
+func newStopLikeCommand(c *command.Cli, verb, short string, call func(ctx context.Context, cl *client.Client, id, signal string, t *int) error) *cobra.Command {
 	var (
 		signal  string
 		timeout int
 	)
 	cmd := &cobra.Command{
-		Use:   "stop [OPTIONS] CONTAINER [CONTAINER...]",
-		Short: "Stop one or more running containers",
+		Use:   verb + " [OPTIONS] CONTAINER [CONTAINER...]",
+		Short: short,
 		Args:  command.RequiresMinArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var t *int
@@ -24,8 +42,7 @@ func newStopCommand(c *command.Cli) *cobra.Command {
 			}
 			cl := c.Client()
 			return forEachContainer(cmd.Context(), c.Out(), args, func(ctx context.Context, id string) error {
-				_, err := cl.ContainerStop(ctx, id, client.ContainerStopOptions{Signal: signal, Timeout: t})
-				return err
+				return call(ctx, cl, id, signal, t)
 			}, nil)
 		},
 	}

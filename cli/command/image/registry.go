@@ -20,17 +20,9 @@ func newPullCommand(c *command.Cli) *cobra.Command {
 		Short: "Download an image from a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := reference.ParseNormalizedNamed(args[0])
-			switch {
-			case err != nil:
+			ref, err := transferRef(c, args[0], all, quiet)
+			if err != nil {
 				return err
-			case all && !reference.IsNameOnly(ref):
-				return errors.New("tag can't be used with --all-tags/-a")
-			case !all && reference.IsNameOnly(ref):
-				ref = reference.TagNameOnly(ref)
-				if t, ok := ref.(reference.Tagged); ok && !quiet {
-					fmt.Fprintln(c.Out(), "Using default tag:", t.Tag())
-				}
 			}
 			res, err := c.Client().ImagePull(cmd.Context(), ref.String(), client.ImagePullOptions{All: all})
 			if err != nil {
@@ -64,17 +56,9 @@ func newPushCommand(c *command.Cli) *cobra.Command {
 		Short: "Upload an image to a registry",
 		Args:  command.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := reference.ParseNormalizedNamed(args[0])
-			switch {
-			case err != nil:
+			ref, err := transferRef(c, args[0], all, quiet)
+			if err != nil {
 				return err
-			case all && !reference.IsNameOnly(ref):
-				return errors.New("tag can't be used with --all-tags/-a")
-			case !all && reference.IsNameOnly(ref):
-				ref = reference.TagNameOnly(ref)
-				if t, ok := ref.(reference.Tagged); ok && !quiet {
-					fmt.Fprintln(c.Out(), "Using default tag:", t.Tag())
-				}
 			}
 			res, err := c.Client().ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all})
 			if err != nil {
@@ -97,4 +81,23 @@ func newPushCommand(c *command.Cli) *cobra.Command {
 	f.Bool("disable-content-trust", true, "Skip image signing")
 	f.String("platform", "", "Push a platform-specific manifest as a single-platform image to the registry.")
 	return cmd
+}
+
+// transferRef normalises a pull/push argument like docker: --all-tags
+// takes a bare repository, otherwise a missing tag becomes "latest" (and
+// is announced unless quiet).
+func transferRef(c *command.Cli, name string, all, quiet bool) (reference.Named, error) {
+	ref, err := reference.ParseNormalizedNamed(name)
+	switch {
+	case err != nil:
+		return nil, err
+	case all && !reference.IsNameOnly(ref):
+		return nil, errors.New("tag can't be used with --all-tags/-a")
+	case !all && reference.IsNameOnly(ref):
+		ref = reference.TagNameOnly(ref)
+		if t, ok := ref.(reference.Tagged); ok && !quiet {
+			fmt.Fprintln(c.Out(), "Using default tag:", t.Tag())
+		}
+	}
+	return ref, nil
 }
