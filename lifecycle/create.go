@@ -13,6 +13,7 @@ import (
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/runtime/oci"
+	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 )
@@ -234,7 +235,7 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 	for k, v := range hc.LogConfig.Config {
 		switch k {
 		case "max-size":
-			if _, err := parseSize(v); err != nil {
+			if _, err := units.RAMInBytes(v); err != nil {
 				return errdefs.InvalidParameter("failed to create task for container: invalid max-size: %s", v)
 			}
 		case "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size":

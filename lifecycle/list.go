@@ -11,6 +11,7 @@ import (
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/internal/filters"
+	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	digest "github.com/opencontainers/go-digest"
@@ -260,41 +261,15 @@ func statusText(c *container.Container) string {
 	case st.Removing:
 		return "Removal In Progress"
 	case st.Status == containertypes.StateRunning:
-		return "Up " + humanDuration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
 	case st.Status == containertypes.StatePaused:
-		return "Up " + humanDuration(time.Since(st.StartedAt)) + " (Paused)"
+		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
 	case st.Status == containertypes.StateDead:
 		return "Dead"
 	case st.Status == containertypes.StateExited && !st.FinishedAt.IsZero():
-		return "Exited (" + strconv.Itoa(st.ExitCode) + ") " + humanDuration(time.Since(st.FinishedAt)) + " ago"
+		return "Exited (" + strconv.Itoa(st.ExitCode) + ") " + units.HumanDuration(time.Since(st.FinishedAt)) + " ago"
 	}
 	return "Created"
-}
-
-// humanDuration matches go-units HumanDuration, which Docker uses.
-func humanDuration(d time.Duration) string {
-	if seconds := int(d.Seconds()); seconds < 1 {
-		return "Less than a second"
-	} else if seconds == 1 {
-		return "1 second"
-	} else if seconds < 60 {
-		return strconv.Itoa(seconds) + " seconds"
-	} else if minutes := int(d.Minutes()); minutes == 1 {
-		return "About a minute"
-	} else if minutes < 60 {
-		return strconv.Itoa(minutes) + " minutes"
-	} else if hours := int(d.Hours() + 0.5); hours == 1 {
-		return "About an hour"
-	} else if hours < 48 {
-		return strconv.Itoa(hours) + " hours"
-	} else if hours < 24*7*2 {
-		return strconv.Itoa(hours/24) + " days"
-	} else if hours < 24*30*2 {
-		return strconv.Itoa(hours/24/7) + " weeks"
-	} else if hours < 24*365*2 {
-		return strconv.Itoa(hours/24/30) + " months"
-	}
-	return strconv.Itoa(int(d.Hours()/24/365)) + " years"
 }
 
 func parseDigest(s string) (digest.Digest, error) { return digest.Parse(s) }

@@ -17,6 +17,7 @@ import (
 	"github.com/berth-project/berth/network"
 	"github.com/berth-project/berth/runtime/oci"
 	"github.com/berth-project/berth/shim/client"
+	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -212,7 +213,7 @@ func (s *Service) logLimits(c *container.Container) (int64, int) {
 	}
 	var size int64
 	if v := opts["max-size"]; v != "" {
-		size, _ = parseSize(v)
+		size, _ = units.RAMInBytes(v)
 	}
 	files := 1
 	if v := opts["max-file"]; v != "" {
@@ -221,28 +222,6 @@ func (s *Service) logLimits(c *container.Container) (int64, int) {
 		}
 	}
 	return size, files
-}
-
-// parseSize parses Docker's log size values: 10k, 10m, 1g (powers of 1000
-// as go-units FromHumanSize; binary suffixes accepted too).
-func parseSize(v string) (int64, error) {
-	v = strings.ToLower(strings.TrimSpace(v))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		m      int64
-	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000}, {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000 * 1000 * 1000}, {"b", 1}} {
-		if strings.HasSuffix(v, u.suffix) {
-			mult = u.m
-			v = strings.TrimSuffix(v, u.suffix)
-			break
-		}
-	}
-	n, err := strconv.ParseFloat(v, 64)
-	if err != nil || n < 0 {
-		return 0, errdefs.InvalidParameter("invalid size: %q", v)
-	}
-	return int64(n * float64(mult)), nil
 }
 
 // setupNetwork creates the network namespace and attaches it to the
