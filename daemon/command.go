@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 
 	"github.com/berth-project/berth/daemon/config"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
-func lookPath(name string) (string, error) { return exec.LookPath(name) }
 
 // flagKeys maps dockerd flags to daemon.json keys, for the "specified both
 // as a flag and in the configuration file" check.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"time"
@@ -111,7 +112,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	}
 	for _, name := range []string{"runc", "crun"} {
 		if _, ok := info.Runtimes[name]; !ok {
-			if p, err := lookPath(name); err == nil {
+			if p, err := exec.LookPath(name); err == nil {
 				info.Runtimes[name] = system.RuntimeWithStatus{Runtime: system.Runtime{Path: p}}
 			}
 		}
