@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-
 // flagKeys maps dockerd flags to daemon.json keys, for the "specified both
 // as a flag and in the configuration file" check.
 var flagKeys = map[string]string{
