@@ -24,15 +24,12 @@ type State struct {
 	Removing bool
 }
 
-// Endpoint is the container's attachment to the default bridge.
+// Endpoint is the container's attachment to one network while it runs:
+// Docker's per-network settings with the runtime fields (IDs, addresses,
+// DNS names) filled in.
 type Endpoint struct {
 	NetworkName string
-	EndpointID  string
-	IPAddress   string
-	PrefixLen   int
-	Gateway     string
-	MacAddress  string
-	Ports       network.PortMap
+	network.EndpointSettings
 }
 
 // Container is one container record. Fields are guarded by the embedded
@@ -51,8 +48,13 @@ type Container struct {
 	Config     *containertypes.Config
 	HostConfig *containertypes.HostConfig
 	State      State
-	Endpoint   *Endpoint
-	// Networking from the create request, kept for inspect.
+	// Endpoints are the running container's attachments, in attach order
+	// (the first carries the published ports); nil when not running.
+	Endpoints []*Endpoint `json:",omitempty"`
+	// Ports are the actual host bindings while running.
+	Ports network.PortMap `json:",omitempty"`
+	// NetworkingConfig holds the configured networks, keyed by network
+	// name (normalised at create; network connect/disconnect edit it).
 	NetworkingConfig *network.NetworkingConfig `json:",omitempty"`
 
 	HostnamePath   string

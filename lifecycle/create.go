@@ -41,6 +41,10 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if err := s.validateHostConfig(cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
+	netConf, err := s.prepareNetworking(cfg, hc, req.NetworkingConfig)
+	if err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 	if _, err := s.runtimeFor(hc.Runtime); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
@@ -69,13 +73,14 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		ImageID:          img.ID.String(),
 		Config:           cfg,
 		HostConfig:       hc,
-		NetworkingConfig: req.NetworkingConfig,
+		NetworkingConfig: netConf,
 		State:            container.State{Status: containertypes.StateCreated},
 	}
 	c.Path, c.Args = commandLine(cfg)
-	if c.Config.Hostname == "" && !isHostNetwork(hc) {
+	if kind := parseNetMode(hc.NetworkMode).kind; c.Config.Hostname == "" && kind != modeHost && kind != modeContainer {
 		c.Config.Hostname = id[:12]
 	}
+	hc.Links = normalizeLinks(name, hc.Links)
 	dir := s.containerDir(id)
 	c.LogPath = filepath.Join(dir, id+"-json.log")
 	if s.logDriver(c) == "none" {
@@ -198,21 +203,6 @@ func isHostNetwork(hc *containertypes.HostConfig) bool { return hc.NetworkMode =
 // validateHostConfig rejects what would only fail at start, so that a bad
 // create leaves nothing behind.
 func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containertypes.HostConfig) error {
-	switch mode := string(hc.NetworkMode); {
-	case mode == "" || mode == "default" || mode == "bridge":
-		if s.net == nil && mode == "bridge" {
-			return errdefs.NotFound("network bridge not found")
-		}
-	case mode == "host" || mode == "none":
-	case strings.HasPrefix(mode, "container:"):
-		return errdefs.NotImplemented("network mode %q: not implemented yet (user-defined networking is a later issue)", mode)
-	default:
-		return errdefs.NotFound("network %s not found", mode)
-	}
-	if hc.NetworkMode == "host" && len(hc.PortBindings) > 0 {
-		// Docker ignores published ports with host networking (with a warning).
-		hc.PortBindings = nil
-	}
 	if err := oci.Validate(cfg, hc); err != nil {
 		return err
 	}

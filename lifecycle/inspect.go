@@ -2,8 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"net"
-	"net/netip"
 	"time"
 
 	"github.com/berth-project/berth/container"
@@ -98,33 +96,28 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// networkSettings renders the container's endpoint like Docker's inspect.
+// networkSettings renders the container's networks like Docker's inspect:
+// every configured network, with addresses while it runs.
 func networkSettings(c *container.Container, sandboxKey string) *containertypes.NetworkSettings {
-	ns := &containertypes.NetworkSettings{Ports: network.PortMap{}, Networks: map[string]*network.EndpointSettings{}}
-	mode := string(c.HostConfig.NetworkMode)
-	if mode == "" || mode == "default" {
-		mode = "bridge"
+	ns := &containertypes.NetworkSettings{Ports: network.PortMap{}, Networks: endpointsView(c)}
+	mode := parseNetMode(c.HostConfig.NetworkMode)
+	if mode.kind != modeContainer && len(ns.Networks) == 0 {
+		// Records made before networks were normalised at create.
+		ns.Networks[mode.ref] = &network.EndpointSettings{}
 	}
-	es := &network.EndpointSettings{}
-	if c.Endpoint != nil {
+	switch {
+	case len(c.Endpoints) > 0:
 		ns.SandboxID = c.ID
 		ns.SandboxKey = sandboxKey
-		ns.Ports = c.Endpoint.Ports
-		es.NetworkID = "bridge"
-		es.EndpointID = c.Endpoint.EndpointID
-		es.IPAddress, _ = netip.ParseAddr(c.Endpoint.IPAddress)
-		es.Gateway, _ = netip.ParseAddr(c.Endpoint.Gateway)
-		es.IPPrefixLen = c.Endpoint.PrefixLen
-		if mac, err := net.ParseMAC(c.Endpoint.MacAddress); err == nil {
-			es.MacAddress = network.HardwareAddr(mac)
+		if c.Ports != nil {
+			ns.Ports = c.Ports
 		}
-	} else if mode == "bridge" {
+	case mode.ownsNetNS():
 		// Not running: Docker still lists configured (unbound) ports.
 		for p := range c.HostConfig.PortBindings {
 			ns.Ports[p] = nil
 		}
 	}
-	ns.Networks[mode] = es
 	return ns
 }
 

@@ -171,12 +171,10 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 func matchPorts(c *container.Container, f filters.Args) bool {
 	for _, want := range f.Get("publish") {
 		hit := false
-		if c.Endpoint != nil {
-			for p, bs := range c.Endpoint.Ports {
-				for _, b := range bs {
-					if want == b.HostPort || want == b.HostPort+"/"+string(p.Proto()) {
-						hit = true
-					}
+		for p, bs := range c.Ports {
+			for _, b := range bs {
+				if want == b.HostPort || want == b.HostPort+"/"+string(p.Proto()) {
+					hit = true
 				}
 			}
 		}
@@ -227,16 +225,14 @@ func summary(c *container.Container) containertypes.Summary {
 func portSummaries(c *container.Container) []containertypes.PortSummary {
 	out := []containertypes.PortSummary{}
 	seen := map[network.Port]bool{}
-	if c.Endpoint != nil {
-		for p, bs := range c.Endpoint.Ports {
-			seen[p] = true
-			for _, b := range bs {
-				hp, _ := strconv.Atoi(b.HostPort)
-				out = append(out, containertypes.PortSummary{IP: b.HostIP, PrivatePort: p.Num(), PublicPort: uint16(hp), Type: string(p.Proto())})
-			}
-			if len(bs) == 0 {
-				out = append(out, containertypes.PortSummary{PrivatePort: p.Num(), Type: string(p.Proto())})
-			}
+	for p, bs := range c.Ports {
+		seen[p] = true
+		for _, b := range bs {
+			hp, _ := strconv.Atoi(b.HostPort)
+			out = append(out, containertypes.PortSummary{IP: b.HostIP, PrivatePort: p.Num(), PublicPort: uint16(hp), Type: string(p.Proto())})
+		}
+		if len(bs) == 0 {
+			out = append(out, containertypes.PortSummary{PrivatePort: p.Num(), Type: string(p.Proto())})
 		}
 	}
 	for p := range c.Config.ExposedPorts {

@@ -3,6 +3,8 @@ package lifecycle
 import (
 	"context"
 	"os"
+	"path"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,7 +25,7 @@ func (s *Service) ContainerRemove(ctx context.Context, name string, opts contain
 		return err
 	}
 	if opts.RemoveLink {
-		return errdefs.NotImplemented("links: not implemented yet (user-defined networking is a later issue)")
+		return s.removeLink(name)
 	}
 	c.Lock()
 	if c.State.Removing {
@@ -157,4 +159,31 @@ func (s *Service) ContainerRename(ctx context.Context, oldName, newName string) 
 	}
 	s.logEvent(c, "rename", map[string]string{"oldName": old})
 	return nil
+}
+
+// removeLink implements `rm --link /parent/alias`: the link goes from the
+// parent's configuration (it takes effect at its next start).
+func (s *Service) removeLink(name string) error {
+	name = "/" + strings.TrimPrefix(name, "/")
+	parentName, alias := path.Split(name)
+	parent, err := s.get(strings.TrimSuffix(parentName, "/"))
+	if parentName == "/" || err != nil {
+		return errdefs.NotFound("Cannot get parent %s for link name %s", strings.TrimSuffix(parentName, "/"), name)
+	}
+	parent.Lock()
+	defer parent.Unlock()
+	kept := parent.HostConfig.Links[:0]
+	found := false
+	for _, l := range parent.HostConfig.Links {
+		if _, a, err := parseLink(l); err == nil && a == alias {
+			found = true
+			continue
+		}
+		kept = append(kept, l)
+	}
+	if !found {
+		return errdefs.NotFound("Could not find link %s", name)
+	}
+	parent.HostConfig.Links = kept
+	return s.store.Save(parent)
 }

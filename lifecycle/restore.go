@@ -33,6 +33,11 @@ func (s *Service) Restore(ctx context.Context) error {
 			s.mu.Lock()
 			s.shims[c.ID] = sh
 			s.mu.Unlock()
+			if s.usesEmbeddedDNS(c) {
+				if derr := s.startDNS(c, s.netnsPath(c.ID)); derr != nil {
+					fmt.Fprintf(os.Stderr, "restore %s: %v\n", c.ShortID(), derr)
+				}
+			}
 			c.Unlock()
 			go s.monitor(c, sh)
 			continue

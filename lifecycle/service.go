@@ -16,6 +16,7 @@ import (
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/layer"
 	"github.com/berth-project/berth/network"
+	"github.com/berth-project/berth/network/dns"
 	"github.com/berth-project/berth/shim/client"
 	eventtypes "github.com/moby/moby/api/types/events"
 )
@@ -36,10 +37,12 @@ type Config struct {
 	DefaultRuntime string
 	LogDriver      string
 	LogOpts        map[string]string
-	DNS            []string
-	InitPath       string // static init for --init ("" if none installed)
-	CgroupParent   string // e.g. "/berth"
-	HostResolvConf string // normally /etc/resolv.conf
+	DNS            []string // daemon --dns
+	DNSSearch      []string // daemon --dns-search
+	DNSOptions     []string // daemon --dns-opt
+	InitPath       string   // static init for --init ("" if none installed)
+	CgroupParent   string   // e.g. "/berth"
+	HostResolvConf string   // normally /etc/resolv.conf
 }
 
 // Service implements containerrouter.Backend.
@@ -55,6 +58,7 @@ type Service struct {
 	shims   map[string]*client.Shim
 	execs   map[string]*execConfig
 	pending map[string][]*pendingAttach // attaches waiting for start
+	dns     map[string]*dns.Server      // embedded DNS per container
 }
 
 var _ containerrouter.Backend = (*Service)(nil)
@@ -74,6 +78,7 @@ func New(cfg Config, store *container.Store, images *image.Service, layers *laye
 		shims:   map[string]*client.Shim{},
 		execs:   map[string]*execConfig{},
 		pending: map[string][]*pendingAttach{},
+		dns:     map[string]*dns.Server{},
 	}, nil
 }
 

@@ -95,16 +95,13 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	tr.mark("mount")
 	undo = append(undo, func() { _ = s.layers.Unmount(c.ID) })
 
-	netnsPath, ep, err := s.setupNetwork(ctx, c)
+	undo = append(undo, func() { s.teardownNetwork(context.WithoutCancel(ctx), c) })
+	ns, err := s.setupNetwork(ctx, c)
 	if err != nil {
 		return err
 	}
-	if netnsPath != "" {
-		undo = append(undo, func() { s.teardownNetwork(context.WithoutCancel(ctx), c.ID, netnsPath) })
-	}
-	c.Endpoint = ep
 	tr.mark("network")
-	if err := s.writeEtcFiles(c); err != nil {
+	if err := s.writeEtcFiles(c, ns); err != nil {
 		return err
 	}
 	tr.mark("etc files")
@@ -115,7 +112,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	}
 	undo = append(undo, func() { _ = os.RemoveAll(bundle) })
 
-	env := containerEnv(c)
+	env := containerEnv(c, ns.env)
 	args := append([]string{c.Path}, c.Args...)
 	spec, err := oci.Generate(oci.Input{
 		ID:             c.ID,
@@ -125,7 +122,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		Args:           args,
 		Env:            env,
 		Hostname:       c.Config.Hostname,
-		NetNSPath:      netnsPath,
+		NetNSPath:      ns.netnsPath,
 		HostsPath:      c.HostsPath,
 		HostnamePath:   c.HostnamePath,
 		ResolvConfPath: c.ResolvConfPath,
@@ -196,11 +193,14 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	return nil
 }
 
-func containerEnv(c *container.Container) []string {
+// containerEnv is the process environment: defaults, then legacy link
+// variables, then the container's own (which win).
+func containerEnv(c *container.Container, links []string) []string {
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + c.Config.Hostname}
 	if c.Config.Tty {
 		env = append(env, "TERM=xterm")
 	}
+	env = mergeEnv(env, links)
 	return mergeEnv(env, c.Config.Env)
 }
 
@@ -222,147 +222,6 @@ func (s *Service) logLimits(c *container.Container) (int64, int) {
 		}
 	}
 	return size, files
-}
-
-// setupNetwork creates the network namespace and attaches it to the
-// default bridge. Host networking uses the host's namespace ("" path);
-// "none" gets a fresh namespace from the runtime ("" path too).
-func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (string, *container.Endpoint, error) {
-	mode := string(c.HostConfig.NetworkMode)
-	if mode == "host" || mode == "none" {
-		return "", nil, nil
-	}
-	if s.net == nil {
-		return "", nil, errdefs.NotFound("network bridge not found")
-	}
-	path := s.netnsPath(c.ID)
-	if err := network.NewNetNS(path); err != nil {
-		return "", nil, fmt.Errorf("create network namespace: %w", err)
-	}
-	ep, err := s.net.Attach(ctx, network.AttachRequest{
-		ContainerID:  c.ID,
-		NetNSPath:    path,
-		PortBindings: c.HostConfig.PortBindings,
-		PublishAll:   c.HostConfig.PublishAllPorts,
-		ExposedPorts: c.Config.ExposedPorts,
-		MacAddress:   requestedMAC(c),
-	})
-	if err != nil {
-		_ = network.DeleteNetNS(path)
-		return "", nil, err
-	}
-	return path, &container.Endpoint{
-		NetworkName: "bridge",
-		EndpointID:  c.ID,
-		IPAddress:   ep.IP.Addr().String(),
-		PrefixLen:   ep.IP.Bits(),
-		Gateway:     ep.Gateway.String(),
-		MacAddress:  ep.MacAddress,
-		Ports:       ep.Ports,
-	}, nil
-}
-
-func (s *Service) teardownNetwork(ctx context.Context, id, netnsPath string) {
-	if s.net != nil {
-		_ = s.net.Detach(ctx, id)
-	}
-	if netnsPath != "" {
-		_ = network.DeleteNetNS(netnsPath)
-	}
-}
-
-// writeEtcFiles writes /etc/hostname, /etc/hosts and /etc/resolv.conf for
-// the container, as Docker generates them.
-func (s *Service) writeEtcFiles(c *container.Container) error {
-	hostname := c.Config.Hostname
-	if isHostNetwork(c.HostConfig) {
-		h, _ := os.Hostname()
-		hostname = h
-	}
-	if err := os.WriteFile(c.HostnamePath, []byte(hostname+"\n"), 0o644); err != nil {
-		return err
-	}
-	var hosts strings.Builder
-	if isHostNetwork(c.HostConfig) {
-		data, err := os.ReadFile("/etc/hosts")
-		if err == nil {
-			hosts.Write(data)
-		}
-	} else {
-		hosts.WriteString("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::\tip6-localnet\nff00::\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
-		for _, h := range c.HostConfig.ExtraHosts {
-			name, ip, ok := strings.Cut(h, ":")
-			if !ok {
-				name, ip, _ = strings.Cut(h, "=")
-			}
-			fmt.Fprintf(&hosts, "%s\t%s\n", ip, name)
-		}
-		if c.Endpoint != nil {
-			fmt.Fprintf(&hosts, "%s\t%s\n", c.Endpoint.IPAddress, hostname)
-		}
-	}
-	if err := os.WriteFile(c.HostsPath, []byte(hosts.String()), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(c.ResolvConfPath, s.resolvConf(c), 0o644)
-}
-
-// resolvConf copies the host's resolv.conf without loopback nameservers
-// (they mean nothing inside the container); Docker's public fallbacks are
-// written when none remain. --dns/--dns-search/--dns-option override.
-func (s *Service) resolvConf(c *container.Container) []byte {
-	if isHostNetwork(c.HostConfig) {
-		data, _ := os.ReadFile(s.cfg.HostResolvConf)
-		return data
-	}
-	var servers, search, options []string
-	data, _ := os.ReadFile(s.cfg.HostResolvConf)
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		switch f[0] {
-		case "nameserver":
-			if ip, err := netip.ParseAddr(f[1]); err == nil && !ip.IsLoopback() {
-				servers = append(servers, f[1])
-			}
-		case "search":
-			search = f[1:]
-		case "options":
-			options = f[1:]
-		}
-	}
-	if len(s.cfg.DNS) > 0 {
-		servers = s.cfg.DNS
-	}
-	hc := c.HostConfig
-	if len(hc.DNS) > 0 {
-		servers = nil
-		for _, a := range hc.DNS {
-			servers = append(servers, a.String())
-		}
-	}
-	if len(hc.DNSSearch) > 0 {
-		search = hc.DNSSearch
-	}
-	if len(hc.DNSOptions) > 0 {
-		options = hc.DNSOptions
-	}
-	if len(servers) == 0 {
-		servers = []string{"8.8.8.8", "8.8.4.4"}
-	}
-	var b strings.Builder
-	for _, ns := range servers {
-		fmt.Fprintf(&b, "nameserver %s\n", ns)
-	}
-	if len(search) > 0 {
-		fmt.Fprintf(&b, "search %s\n", strings.Join(search, " "))
-	}
-	if len(options) > 0 {
-		fmt.Fprintf(&b, "options %s\n", strings.Join(options, " "))
-	}
-	return []byte(b.String())
 }
 
 // monitor waits for the container's exit and records it.
@@ -420,27 +279,9 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 // releaseRunResources undoes start: network, namespace, rootfs mount and
 // bundle. Called with c locked.
 func (s *Service) releaseRunResources(c *container.Container, tr *trace) {
-	netns := ""
-	if c.Endpoint != nil {
-		netns = s.netnsPath(c.ID)
-	}
-	s.teardownNetwork(context.Background(), c.ID, netns)
+	s.teardownNetwork(context.Background(), c)
 	tr.mark("network")
-	c.Endpoint = nil
 	_ = s.layers.Unmount(c.ID)
 	tr.mark("unmount")
 	_ = os.RemoveAll(s.bundleDir(c.ID))
-}
-
-// requestedMAC is --mac-address, carried in the endpoint config.
-func requestedMAC(c *container.Container) string {
-	if c.NetworkingConfig == nil {
-		return ""
-	}
-	for name, es := range c.NetworkingConfig.EndpointsConfig {
-		if es != nil && len(es.MacAddress) > 0 && (name == "bridge" || name == "default" || name == string(c.HostConfig.NetworkMode)) {
-			return es.MacAddress.String()
-		}
-	}
-	return ""
 }
