@@ -19,6 +19,7 @@ import (
 	"github.com/berth-project/berth/apiserver"
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
+	networkrouter "github.com/berth-project/berth/apiserver/router/network"
 	"github.com/berth-project/berth/apiserver/router/notimpl"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	"github.com/berth-project/berth/container"
@@ -92,11 +93,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Bridge != "none" {
-		d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge), DNS: cfg.DNS, DB: db})
-		if err != nil {
-			return nil, fmt.Errorf("default bridge: %w", err)
-		}
+	// The manager runs with --bridge=none too: user-defined networks
+	// still work without the default bridge.
+	d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge), DNS: cfg.DNS, DB: db})
+	if err != nil {
+		return nil, fmt.Errorf("networking: %w", err)
 	}
 	shim, err := findShim()
 	if err != nil {
@@ -137,6 +138,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		notimpl.NewRouter(),
 		systemrouter.NewRouter(d),
 		containerrouter.NewRouter(d.lifecycle),
+		networkrouter.NewRouter(d.lifecycle),
 		imagerouter.NewRouter(d.images),
 	)
 	return d, nil

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/internal/errdefs"
-	"github.com/berth-project/berth/network"
 	"github.com/berth-project/berth/runtime/oci"
 	"github.com/berth-project/berth/shim/client"
 	"github.com/docker/go-units"

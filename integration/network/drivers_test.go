@@ -1,0 +1,182 @@
+package network
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// vethParent creates a veth pair to stand in for a NIC (this kernel has no
+// dummy interfaces) and removes it at the end.
+func vethParent(t *testing.T) string {
+	t.Helper()
+	a := uniq("bntp")
+	b := a + "x"
+	if out, err := exec.Command("ip", "link", "add", a, "type", "veth", "peer", "name", b).CombinedOutput(); err != nil {
+		t.Fatalf("veth: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", a).Run() })
+	for _, l := range []string{a, b} {
+		if out, err := exec.Command("ip", "link", "set", l, "up").CombinedOutput(); err != nil {
+			t.Fatalf("veth up: %v\n%s", err, out)
+		}
+	}
+	return a
+}
+
+// TestMacvlan: two containers on a macvlan network (bridge mode) over the
+// same parent reach each other.
+func TestMacvlan(t *testing.T) {
+	d := daemon(t)
+	parent := vethParent(t)
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			net := uniq("mv")
+			cidr, prefix := subnet()
+			must(t, run, "network", "create", "-d", "macvlan", "-o", "parent="+parent, "--subnet", cidr, net)
+			defer run("network", "rm", net)
+			a := uniq("ma")
+			must(t, run, "run", "-d", "--name", a, "--network", net, "--ip", prefix+".10", "busybox", "sleep", "300")
+			defer run("rm", "-f", a)
+			out := must(t, run, "run", "--rm", "--network", net, "busybox", "ping", "-c1", "-W2", prefix+".10")
+			if !strings.Contains(out, "1 packets received") {
+				t.Fatalf("macvlan ping:\n%s", out)
+			}
+			out = must(t, run, "network", "inspect", "-f", "{{.Driver}} {{index .Options \"parent\"}}", net)
+			if strings.TrimSpace(out) != "macvlan "+parent {
+				t.Fatalf("inspect: %q", out)
+			}
+		})
+	}
+}
+
+// TestMissingKernelFeatures: ipvlan and 802.1q sub-interfaces are not in
+// this kernel; the error says so and nothing is left.
+func TestMissingKernelFeatures(t *testing.T) {
+	d := daemon(t)
+	parent := vethParent(t)
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			before, _ := exec.Command("ip", "-o", "link").CombinedOutput()
+			cases := []struct {
+				args []string
+				want string
+			}{
+				{[]string{"-d", "ipvlan", "-o", "parent=" + parent}, "ipvlan"},
+				{[]string{"-d", "ipvlan", "-o", "parent=" + parent, "-o", "ipvlan_mode=l3"}, "ipvlan"},
+				{[]string{"-d", "macvlan", "-o", "parent=" + parent + ".50"}, "802.1q"},
+			}
+			for _, c := range cases {
+				net := uniq("kf")
+				cidr, _ := subnet()
+				args := append(append([]string{"network", "create"}, c.args...), "--subnet", cidr, net)
+				out, err := run(args...)
+				if err == nil {
+					run("network", "rm", net)
+					t.Fatalf("%v: succeeded on a kernel without %s", c.args, c.want)
+				}
+				if !strings.Contains(strings.ToLower(out), c.want) || !strings.Contains(out, "CONFIG_") {
+					t.Fatalf("%v: error does not name the missing kernel feature:\n%s", c.args, out)
+				}
+				if ls := must(t, run, "network", "ls", "-q", "--filter", "name="+net); strings.TrimSpace(ls) != "" {
+					t.Fatalf("%v: network left: %s", c.args, ls)
+				}
+			}
+			after, _ := exec.Command("ip", "-o", "link").CombinedOutput()
+			if countLines(after) != countLines(before) {
+				t.Fatalf("links changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+}
+
+func countLines(b []byte) int { return strings.Count(string(b), "\n") }
+
+// TestIPv6 gives two containers dual-stack addresses and pings over v6.
+func TestIPv6(t *testing.T) {
+	d := daemon(t)
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			net := uniq("v6")
+			cidr, _ := subnet()
+			b := []byte(uniq(""))
+			v6 := fmt.Sprintf("fd00:%s:%s::/64", b[0:4], b[2:6])
+			must(t, run, "network", "create", "--ipv6", "--subnet", cidr, "--subnet", v6, net)
+			defer run("network", "rm", net)
+			a := uniq("s")
+			must(t, run, "run", "-d", "--name", a, "--network", net, "busybox", "sleep", "300")
+			defer run("rm", "-f", a)
+			addr := strings.TrimSpace(must(t, run, "inspect", "-f", "{{(index .NetworkSettings.Networks \""+net+"\").GlobalIPv6Address}}", a))
+			if !strings.HasPrefix(addr, strings.TrimSuffix(v6, "::/64")) {
+				t.Fatalf("v6 address %q not in %s", addr, v6)
+			}
+			out := must(t, run, "run", "--rm", "--network", net, "busybox", "ping", "-6", "-c1", "-W2", addr)
+			if !strings.Contains(out, "1 packets received") {
+				t.Fatalf("ping6:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestPortForms: ranges, hairpin and access from another container.
+func TestPortForms(t *testing.T) {
+	d := daemon(t)
+	run := d.Run
+	c := uniq("pf")
+	must(t, run, "run", "-d", "--name", c, "-p", "127.0.0.1::80", "-p", "127.0.0.1::81-82/udp", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
+	defer run("rm", "-f", c)
+	out := must(t, run, "port", c)
+	if !strings.Contains(out, "80/tcp -> 127.0.0.1:") || !strings.Contains(out, "81/udp -> 127.0.0.1:") || !strings.Contains(out, "82/udp -> 127.0.0.1:") {
+		t.Fatalf("port:\n%s", out)
+	}
+	hp := strings.TrimSpace(must(t, run, "port", c, "80/tcp"))
+	hp = hp[strings.LastIndex(hp, ":")+1:]
+	// From the host.
+	got, err := exec.Command("wget", "-qO-", "-T", "5", "http://127.0.0.1:"+hp+"/hostname").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(got)) == "" {
+		if _, lerr := exec.LookPath("wget"); lerr == nil {
+			t.Fatalf("host wget: %v %s", err, got)
+		}
+	}
+	ip := strings.TrimSpace(must(t, run, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", c))
+	// From another container, on the container's address.
+	must(t, run, "run", "--rm", "busybox", "wget", "-qO-", "-T", "5", "http://"+ip+"/hostname")
+	mustFail(t, run, "", "run", "--rm", "-p", "8080:80/sctp", "busybox", "true")
+}
+
+// TestAttachLeak: 100 create/connect/start/rm cycles leave no interface,
+// endpoint or address behind.
+func TestAttachLeak(t *testing.T) {
+	d := daemon(t)
+	run := d.Run
+	n1, n2 := uniq("la"), uniq("lb")
+	cidr1, p1 := subnet()
+	cidr2, _ := subnet()
+	must(t, run, "network", "create", "--subnet", cidr1, n1)
+	defer run("network", "rm", n1)
+	must(t, run, "network", "create", "--subnet", cidr2, n2)
+	defer run("network", "rm", n2)
+	before, _ := exec.Command("ip", "-o", "link").CombinedOutput()
+	for i := 0; i < 100; i++ {
+		name := fmt.Sprintf("leak%d", i)
+		must(t, run, "create", "--name", name, "--network", n1, "busybox", "sleep", "30")
+		must(t, run, "network", "connect", n2, name)
+		must(t, run, "start", name)
+		must(t, run, "rm", "-f", name)
+	}
+	after, _ := exec.Command("ip", "-o", "link").CombinedOutput()
+	if countLines(after) != countLines(before) {
+		t.Fatalf("interfaces leaked:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	for _, n := range []string{n1, n2} {
+		if out := must(t, run, "network", "inspect", "-f", "{{len .Containers}}", n); strings.TrimSpace(out) != "0" {
+			t.Fatalf("%s still has endpoints: %s", n, out)
+		}
+	}
+	// Every address went back: the next container gets the first one.
+	out := must(t, run, "run", "--rm", "--network", n1, "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
+	if !strings.Contains(out, p1+".2/24") {
+		t.Fatalf("first address not reused:\n%s", out)
+	}
+}
