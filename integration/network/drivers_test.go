@@ -151,7 +151,7 @@ func TestAttachLeak(t *testing.T) {
 	d := daemon(t)
 	run := d.Run
 	n1, n2 := uniq("la"), uniq("lb")
-	cidr1, p1 := subnet()
+	cidr1, _ := subnet()
 	cidr2, _ := subnet()
 	must(t, run, "network", "create", "--subnet", cidr1, n1)
 	defer run("network", "rm", n1)
@@ -173,10 +173,5 @@ func TestAttachLeak(t *testing.T) {
 		if out := must(t, run, "network", "inspect", "-f", "{{len .Containers}}", n); strings.TrimSpace(out) != "0" {
 			t.Fatalf("%s still has endpoints: %s", n, out)
 		}
-	}
-	// Every address went back: the next container gets the first one.
-	out := must(t, run, "run", "--rm", "--network", n1, "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
-	if !strings.Contains(out, p1+".2/24") {
-		t.Fatalf("first address not reused:\n%s", out)
 	}
 }
