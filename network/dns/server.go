@@ -95,40 +95,44 @@ func Start(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h := newHandler(ctx, cfg)
 	s := &Server{cancel: cancel, addr: netip.AddrPortFrom(cfg.Addr.Addr(), pc.LocalAddr().(*net.UDPAddr).AddrPort().Port())}
-	started := make(chan struct{}, 2)
-	notify := func() { started <- struct{}{} }
 	s.udp = &dns.Server{
-		PacketConn:        pc,
-		Handler:           h,
-		UDPSize:           dns.DefaultMsgSize,
-		NotifyStartedFunc: notify,
-		DecorateReader:    func(r dns.Reader) dns.Reader { return idleUDPReader{r} },
+		PacketConn:     pc,
+		Handler:        h,
+		UDPSize:        dns.DefaultMsgSize,
+		DecorateReader: func(r dns.Reader) dns.Reader { return idleUDPReader{r} },
 	}
-	s.tcp = &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: notify}
+	s.tcp = &dns.Server{Listener: ln, Handler: h}
 
-	errc := make(chan error, 2)
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+	// Each loop reports once: nil when it runs, or why it could not
+	// start. Shutdown fails on a server that has not started yet, so
+	// nothing may shut down before both loops have reported.
+	var ready [2]chan error
+	for i, srv := range []*dns.Server{s.udp, s.tcp} {
+		ready[i] = make(chan error, 1)
+		srv.NotifyStartedFunc = func() { ready[i] <- nil }
 		s.loops.Go(func() {
 			if err := srv.ActivateAndServe(); err != nil {
 				logrus.WithError(err).Warnf("dns: server for %s stopped", cfg.NetNSPath)
-				errc <- err
+				select {
+				case ready[i] <- err:
+				default: // already reported running
+				}
 			}
 		})
 	}
-
-	// Shutdown fails on a server that has not started yet, so Close
-	// must not be possible before both loops run.
-	for range 2 {
-		select {
-		case <-started:
-		case err := <-errc:
-			cancel()
-			_ = s.shutdown()
-			pc.Close()
-			ln.Close()
-			s.loops.Wait()
-			return nil, fmt.Errorf("dns: serve %s in %s: %w", cfg.Addr, cfg.NetNSPath, err)
+	var errs []error
+	for _, c := range ready {
+		if err := <-c; err != nil {
+			errs = append(errs, err)
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		cancel()
+		_ = s.shutdown()
+		pc.Close()
+		ln.Close()
+		s.loops.Wait()
+		return nil, fmt.Errorf("dns: serve %s in %s: %w", cfg.Addr, cfg.NetNSPath, err)
 	}
 	return s, nil
 }

@@ -446,3 +446,27 @@ func TestServerPort53(t *testing.T) {
 		t.Errorf("container binding *:53 next to a server on %v: %v", addr, err)
 	}
 }
+
+// BenchmarkQuery measures one UDP query round trip from inside a
+// namespace: answered locally, and forwarded to an upstream on the host's
+// loopback.
+func BenchmarkQuery(b *testing.B) {
+	requireRoot(b)
+	up := startUpstream(b, answerA)
+	ns := newTestNetNS(b, b.TempDir())
+	startServer(b, Config{NetNSPath: ns, Lookup: newFakeLookup(), Upstreams: []netip.AddrPort{up.addr}})
+	for _, name := range []string{"web.", "example.org."} {
+		b.Run(strings.TrimSuffix(name, "."), func(b *testing.B) {
+			conn := dialIn(b, ns, "udp", DefaultAddr)
+			defer conn.Close()
+			c := &dns.Client{Timeout: 2 * time.Second}
+			q := query(name, dns.TypeA)
+			for b.Loop() {
+				q.Id = dns.Id()
+				if _, _, err := c.ExchangeWithConn(q, conn); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
