@@ -86,7 +86,7 @@ const (
 	answerBig                      // 60 A records: truncated over UDP, whole over TCP
 )
 
-// fakeUpstream is a resolver on 127.0.0.1 (UDP and TCP, same port) in the
+// fakeUpstream is a resolver (names under big. always get answerBig) on 127.0.0.1 (UDP and TCP, same port) in the
 // namespace of the test process.
 type fakeUpstream struct {
 	addr     netip.AddrPort
@@ -152,7 +152,11 @@ func (u *fakeUpstream) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	a := func(ip netip.Addr) dns.RR {
 		return &dns.A{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 30}, A: ip.AsSlice()}
 	}
-	switch u.mode {
+	mode := u.mode
+	if strings.HasPrefix(name, "big.") {
+		mode = answerBig
+	}
+	switch mode {
 	case answerA:
 		resp.Answer = append(resp.Answer, a(upstreamAnswer))
 	case answerFail:

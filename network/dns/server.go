@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
@@ -35,7 +36,9 @@ type Config struct {
 	// e.g. /run/berth/netns/<id>. Its lo must be up.
 	NetNSPath string
 	// Addr is where the server listens inside that namespace, UDP and
-	// TCP; default 127.0.0.11:53.
+	// TCP; default 127.0.0.11:53. Port 0 picks a port free for both (see
+	// Server.Addr), for callers that redirect port 53 to it as Docker
+	// does, which leaves port 53 free for the container's own servers.
 	Addr   netip.AddrPort
 	Lookup Lookup
 	// Upstreams are the host's resolvers, asked from the host namespace
@@ -62,24 +65,23 @@ const udpIdleRead = 24 * time.Hour
 
 // Server is one container's embedded DNS server.
 type Server struct {
+	addr      netip.AddrPort
 	udp, tcp  *dns.Server
 	cancel    context.CancelFunc
-	done      chan struct{} // closed when both serve loops returned
+	loops     sync.WaitGroup // the UDP and TCP serve loops
 	closeOnce sync.Once
 	closeErr  error
 }
 
 // Start creates the server's sockets inside cfg.NetNSPath and serves them
-// until Close.
+// until Close. The sockets keep that namespace alive: Close the server
+// when the container's network goes away.
 func Start(cfg Config) (*Server, error) {
 	if cfg.NetNSPath == "" {
 		return nil, errdefs.InvalidParameter("dns: no network namespace path")
 	}
 	if !cfg.Addr.IsValid() {
 		cfg.Addr = DefaultAddr
-	}
-	if cfg.Addr.Port() == 0 {
-		return nil, errdefs.InvalidParameter("dns: listen address %s has no port", cfg.Addr)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultTimeout
@@ -92,46 +94,52 @@ func Start(cfg Config) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := newHandler(ctx, cfg)
-	s := &Server{cancel: cancel, done: make(chan struct{})}
-	started := make(chan struct{}, 2)
-	notify := func() { started <- struct{}{} }
+	s := &Server{cancel: cancel, addr: netip.AddrPortFrom(cfg.Addr.Addr(), pc.LocalAddr().(*net.UDPAddr).AddrPort().Port())}
 	s.udp = &dns.Server{
-		PacketConn:        pc,
-		Handler:           h,
-		UDPSize:           dns.DefaultMsgSize,
-		NotifyStartedFunc: notify,
-		DecorateReader:    func(r dns.Reader) dns.Reader { return idleUDPReader{r} },
+		PacketConn:     pc,
+		Handler:        h,
+		UDPSize:        dns.DefaultMsgSize,
+		DecorateReader: func(r dns.Reader) dns.Reader { return idleUDPReader{r} },
 	}
-	s.tcp = &dns.Server{Listener: ln, Handler: h, NotifyStartedFunc: notify}
+	s.tcp = &dns.Server{Listener: ln, Handler: h}
 
-	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
-		wg.Go(func() {
+	// Each loop reports once: nil when it runs, or why it could not
+	// start. Shutdown fails on a server that has not started yet, so
+	// nothing may shut down before both loops have reported.
+	var ready [2]chan error
+	for i, srv := range []*dns.Server{s.udp, s.tcp} {
+		ready[i] = make(chan error, 1)
+		srv.NotifyStartedFunc = func() { ready[i] <- nil }
+		s.loops.Go(func() {
 			if err := srv.ActivateAndServe(); err != nil {
 				logrus.WithError(err).Warnf("dns: server for %s stopped", cfg.NetNSPath)
-				errc <- err
+				select {
+				case ready[i] <- err:
+				default: // already reported running
+				}
 			}
 		})
 	}
-	go func() { wg.Wait(); close(s.done) }()
-
-	// Shutdown fails on a server that has not started yet, so Close
-	// must not be possible before both loops run.
-	for range 2 {
-		select {
-		case <-started:
-		case err := <-errc:
-			cancel()
-			_ = s.shutdown()
-			pc.Close()
-			ln.Close()
-			<-s.done
-			return nil, fmt.Errorf("dns: serve %s in %s: %w", cfg.Addr, cfg.NetNSPath, err)
+	var errs []error
+	for _, c := range ready {
+		if err := <-c; err != nil {
+			errs = append(errs, err)
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		cancel()
+		_ = s.shutdown()
+		pc.Close()
+		ln.Close()
+		s.loops.Wait()
+		return nil, fmt.Errorf("dns: serve %s in %s: %w", cfg.Addr, cfg.NetNSPath, err)
 	}
 	return s, nil
 }
+
+// Addr is the address the server listens on, UDP and TCP, inside the
+// container's namespace.
+func (s *Server) Addr() netip.AddrPort { return s.addr }
 
 // Close stops serving, aborts forwards in flight and closes the sockets,
 // so the address is free again when it returns. It is idempotent.
@@ -139,7 +147,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
 		s.closeErr = s.shutdown()
-		<-s.done
+		s.loops.Wait()
 	})
 	return s.closeErr
 }
@@ -230,15 +238,21 @@ func listenInNetNS(path string, addr netip.AddrPort) (*net.UDPConn, *net.TCPList
 	return r.pc, r.ln, r.err
 }
 
+// listen binds UDP and TCP on addr; port 0 picks one port free for both.
 func listen(addr netip.AddrPort) (*net.UDPConn, *net.TCPListener, error) {
-	pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
-	if err != nil {
-		return nil, nil, err
-	}
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
-	if err != nil {
+	for attempt := 0; ; attempt++ {
+		pc, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(addr))
+		if err != nil {
+			return nil, nil, err
+		}
+		tcpAddr := netip.AddrPortFrom(addr.Addr(), pc.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(tcpAddr))
+		if err == nil {
+			return pc, ln, nil
+		}
 		pc.Close()
-		return nil, nil, err
+		if addr.Port() != 0 || attempt == 10 || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, err
+		}
 	}
-	return pc, ln, nil
 }

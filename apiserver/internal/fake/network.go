@@ -135,7 +135,12 @@ func (f *Networks) NetworkInspect(ctx context.Context, term string, verbose bool
 	out := *nw
 	out.Status = &network.Status{IPAM: network.IPAMStatus{Subnets: network.SubnetStatuses{}}}
 	for _, c := range nw.IPAM.Config {
-		out.Status.IPAM.Subnets[c.Subnet] = network.SubnetStatus{IPsInUse: uint64(3 + len(nw.Containers)), DynamicIPsAvailable: 1<<(32-c.Subnet.Bits()) - uint64(3+len(nw.Containers))}
+		used := uint64(3 + len(nw.Containers))
+		free := uint64(1<<64 - 1) // saturates, like Docker, for big IPv6 subnets
+		if hostBits := c.Subnet.Addr().BitLen() - c.Subnet.Bits(); hostBits < 64 {
+			free = 1<<hostBits - used
+		}
+		out.Status.IPAM.Subnets[c.Subnet] = network.SubnetStatus{IPsInUse: used, DynamicIPsAvailable: free}
 	}
 	return out, nil
 }
@@ -245,11 +250,14 @@ func (f *Networks) NetworkConnect(ctx context.Context, term string, req network.
 				return errdefs.InvalidParameter("invalid endpoint settings:\nno configured subnet contains IP address %s", addr)
 			}
 		} else {
-			f.nextIP[nw.ID]++
-			addr = nw.IPAM.Config[0].Gateway
-			for range f.nextIP[nw.ID] {
-				addr = addr.Next()
+			// Sequential from the start of the subnet, skipping the gateway.
+			addr = sub.Masked().Addr()
+			for range f.nextIP[nw.ID] + 1 {
+				if addr = addr.Next(); addr == nw.IPAM.Config[0].Gateway {
+					addr = addr.Next()
+				}
 			}
+			f.nextIP[nw.ID]++
 		}
 		ep.IPv4Address = netip.PrefixFrom(addr, sub.Bits())
 		a4 := addr.As4()

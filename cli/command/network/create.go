@@ -19,7 +19,7 @@ type createOptions struct {
 	name       string
 	scope      string
 	driver     string
-	driverOpts *opts.MapOpts
+	driverOpts mapOpts
 	labels     *opts.ListOpts
 	internal   bool
 	ipv4       *bool
@@ -36,16 +36,23 @@ type ipamOptions struct {
 	subnets      []string
 	ipRanges     []string
 	gateways     []string
-	auxAddresses *opts.MapOpts
-	driverOpts   *opts.MapOpts
+	auxAddresses mapOpts
+	driverOpts   mapOpts
 }
+
+// mapOpts shows its empty default as "map[]" in help, as docker's does.
+type mapOpts struct{ *opts.MapOpts }
+
+func newMapOpts() mapOpts { return mapOpts{opts.NewMapOpts(nil)} }
+
+func (m mapOpts) String() string { return fmt.Sprintf("%v", m.GetAll()) }
 
 func newCreateCommand(c *command.Cli) *cobra.Command {
 	var ipv4, ipv6 bool
 	o := createOptions{
-		driverOpts: opts.NewMapOpts(nil),
+		driverOpts: newMapOpts(),
 		labels:     opts.NewListOpts(validateLabel),
-		ipam:       ipamOptions{auxAddresses: opts.NewMapOpts(nil), driverOpts: opts.NewMapOpts(nil)},
+		ipam:       ipamOptions{auxAddresses: newMapOpts(), driverOpts: newMapOpts()},
 	}
 	cmd := &cobra.Command{
 		Use:   "create [OPTIONS] NETWORK",
