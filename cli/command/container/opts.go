@@ -11,7 +11,7 @@ import (
 type containerOptions struct {
 	attach, env, envFile, labels, labelFile, tmpfs, ulimits, capAdd, capDrop,
 	securityOpt, devices, dns, dnsSearch, dnsOption, addHost, publish, expose,
-	links, volumes, mounts, volumesFrom, logOpts, groupAdd, networkAlias,
+	links, volumes, mounts, volumesFrom, logOpts, groupAdd, networkAlias, networks,
 	storageOpt, deviceCgroupRules *opts.ListOpts
 	sysctls, annotations *opts.MapOpts
 
@@ -19,7 +19,7 @@ type containerOptions struct {
 	noHealthcheck, oomKillDisable, autoRemove, quiet bool
 
 	workdir, user, name, hostname, domainname, entrypoint, stopSignal,
-	network, ip, ip6, macAddress, restart, logDriver, healthCmd, pid, ipc,
+	ip, ip6, macAddress, restart, logDriver, healthCmd, pid, ipc,
 	uts, userns, cgroupns, cgroupParent, runtime, platform, pull, cidfile,
 	cpusetCpus, cpusetMems, volumeDriver, isolation string
 
@@ -53,7 +53,7 @@ func addFlags(f *pflag.FlagSet) *containerOptions {
 		expose: opts.NewListOpts(nil), links: opts.NewListOpts(nil),
 		volumes: opts.NewListOpts(nil), mounts: opts.NewListOpts(nil),
 		volumesFrom: opts.NewListOpts(nil), logOpts: opts.NewListOpts(nil),
-		groupAdd: opts.NewListOpts(nil), networkAlias: opts.NewListOpts(nil),
+		groupAdd: opts.NewListOpts(nil), networkAlias: opts.NewListOpts(nil), networks: opts.NewListOpts(nil),
 		storageOpt: opts.NewListOpts(nil), deviceCgroupRules: opts.NewListOpts(nil),
 		sysctls: opts.NewMapOpts(opts.ValidateSysctl), annotations: opts.NewMapOpts(nil),
 	}
@@ -102,8 +102,8 @@ func addFlags(f *pflag.FlagSet) *containerOptions {
 	f.StringVar(&o.cgroupParent, "cgroup-parent", "", "Optional parent cgroup for the container")
 	f.Var(o.devices, "device", "Add a host device to the container")
 	f.Var(o.deviceCgroupRules, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list")
-	f.StringVar(&o.network, "network", "", "Connect a container to a network")
-	f.StringVar(&o.network, "net", "", "Connect a container to a network")
+	f.Var(o.networks, "network", "Connect a container to a network")
+	f.Var(o.networks, "net", "Connect a container to a network")
 	_ = f.MarkHidden("net")
 	f.Var(o.networkAlias, "network-alias", "Add network-scoped alias for the container")
 	f.Var(o.networkAlias, "net-alias", "Add network-scoped alias for the container")

@@ -289,7 +289,10 @@ func (o *containerOptions) parse(flags *pflag.FlagSet, args []string) (*containe
 		resources.PidsLimit = &p
 	}
 
-	netMode := container.NetworkMode(o.network)
+	netMode, nc, err := o.networkConfig()
+	if err != nil {
+		return nil, err
+	}
 	hc := &container.HostConfig{
 		Binds:           binds,
 		ContainerIDFile: o.cidfile,
@@ -338,39 +341,6 @@ func (o *containerOptions) parse(flags *pflag.FlagSet, args []string) (*containe
 		hc.Init = &b
 	}
 
-	nc := &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{}}
-	if o.ip != "" || o.ip6 != "" || o.networkAlias.Len() > 0 || o.macAddress != "" {
-		ep := &network.EndpointSettings{Aliases: o.networkAlias.GetAll()}
-		if o.ip != "" || o.ip6 != "" {
-			ep.IPAMConfig = &network.EndpointIPAMConfig{}
-			if o.ip != "" {
-				a, err := netip.ParseAddr(o.ip)
-				if err != nil {
-					return nil, fmt.Errorf("invalid IPv4 address: %s", o.ip)
-				}
-				ep.IPAMConfig.IPv4Address = a
-			}
-			if o.ip6 != "" {
-				a, err := netip.ParseAddr(o.ip6)
-				if err != nil {
-					return nil, fmt.Errorf("invalid IPv6 address: %s", o.ip6)
-				}
-				ep.IPAMConfig.IPv6Address = a
-			}
-		}
-		if o.macAddress != "" {
-			hw, err := parseMAC(o.macAddress)
-			if err != nil {
-				return nil, err
-			}
-			ep.MacAddress = hw
-		}
-		name := o.network
-		if name == "" {
-			name = "default"
-		}
-		nc.EndpointsConfig[name] = ep
-	}
 	return &containerConfig{Config: cfg, HostConfig: hc, Network: nc}, nil
 }
 
