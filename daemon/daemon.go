@@ -95,7 +95,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	}
 	// The manager runs with --bridge=none too: user-defined networks
 	// still work without the default bridge.
-	d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge), DNS: cfg.DNS, DB: db})
+	var pools []network.AddressPool
+	for _, p := range cfg.DefaultAddressPools {
+		pools = append(pools, network.AddressPool{Base: p.Base, Size: p.Size})
+	}
+	d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge),
+		DNS: cfg.DNS, DNSSearch: cfg.DNSSearch, DNSOptions: cfg.DNSOptions, DB: db, StateDir: filepath.Join(cfg.DataRoot, "network"),
+		DisableICC: !cfg.ICC, DisableIPForward: !cfg.IPForward, DisableIPTables: !cfg.IPTables,
+		IPv6: cfg.IPv6, FixedCIDR: cfg.FixedCIDR, FixedCIDRv6: cfg.FixedCIDRv6, DefaultAddressPools: pools})
 	if err != nil {
 		return nil, fmt.Errorf("networking: %w", err)
 	}
@@ -124,6 +131,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		LogDriver:      cfg.LogDriver,
 		LogOpts:        cfg.LogOpts,
 		DNS:            cfg.DNS,
+		DNSSearch:      cfg.DNSSearch,
+		DNSOptions:     cfg.DNSOptions,
 		InitPath:       findInit(),
 		CgroupParent:   "/" + CgroupParent(cfg.ExecRoot),
 	}, d.store, d.images, d.layers, d.net, d.events)
