@@ -47,29 +47,36 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
-	if leftover := ourLinks(); leftover != "" {
-		fmt.Fprintln(os.Stderr, "network devices left behind:\n"+leftover)
-		code = 1
-	}
 	testutil.RemoveBinaries()
 	os.Exit(code)
 }
 
-// ourLinks lists host interfaces that only berth's user networks create.
-func ourLinks() string {
-	out, _ := exec.Command("ip", "-o", "link", "show").CombinedOutput()
-	var left []string
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 2 {
-			continue
-		}
-		name := strings.TrimSuffix(strings.SplitN(f[1], "@", 2)[0], ":")
-		if strings.HasPrefix(name, "bnt") {
-			left = append(left, name)
-		}
+// bridgeGone fails the test if a removed network's bridge is still on
+// the host.
+func bridgeGone(t *testing.T, bridge string) {
+	t.Helper()
+	if bridge == "" {
+		return
 	}
-	return strings.Join(left, "\n")
+	if out, err := exec.Command("ip", "-o", "link", "show", bridge).CombinedOutput(); err == nil {
+		t.Errorf("bridge %s left after network rm:\n%s", bridge, out)
+	}
+}
+
+// netCreate creates a network and removes it at the end of the test,
+// checking that its bridge went with it.
+func netCreate(t *testing.T, run func(args ...string) (string, error), args ...string) string {
+	t.Helper()
+	name := args[len(args)-1]
+	must(t, run, append([]string{"network", "create"}, args...)...)
+	bridge := strings.TrimSpace(must(t, run, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, name))
+	t.Cleanup(func() {
+		if out, err := run("network", "rm", name); err != nil {
+			t.Errorf("network rm %s: %v\n%s", name, err, out)
+		}
+		bridgeGone(t, bridge)
+	})
+	return name
 }
 
 // clis runs each step through our CLI and the official docker CLI.

@@ -16,10 +16,8 @@ func TestUserNetworkDNSAndIsolation(t *testing.T) {
 			net1, net2 := uniq("n1"), uniq("n2")
 			web := uniq("web")
 			cidr, prefix := subnet()
-			must(t, run, "network", "create", "--subnet", cidr, "--label", "it=1", net1)
-			defer run("network", "rm", net1)
-			must(t, run, "network", "create", net2)
-			defer run("network", "rm", net2)
+			netCreate(t, run, "--subnet", cidr, "--label", "it=1", net1)
+			netCreate(t, run, net2)
 
 			must(t, run, "run", "-d", "--name", web, "--network", net1, "--network-alias", "www", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
 			defer run("rm", "-f", web)
@@ -97,8 +95,7 @@ func TestConnectDisconnect(t *testing.T) {
 			net := uniq("cn")
 			c, peer := uniq("c"), uniq("p")
 			cidr, prefix := subnet()
-			must(t, run, "network", "create", "--subnet", cidr, net)
-			defer run("network", "rm", net)
+			netCreate(t, run, "--subnet", cidr, net)
 			must(t, run, "run", "-d", "--name", c, "busybox", "sleep", "300")
 			defer run("rm", "-f", c)
 			must(t, run, "run", "-d", "--name", peer, "--network", net, "busybox", "sleep", "300")
@@ -146,8 +143,7 @@ func TestNetworkErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			a, b := uniq("ea"), uniq("eb")
 			cidr, prefix := subnet()
-			must(t, run, "network", "create", "--subnet", cidr, a)
-			defer run("network", "rm", a)
+			netCreate(t, run, "--subnet", cidr, a)
 			mustFail(t, run, "already exists", "network", "create", a)
 			mustFail(t, run, "overlaps", "network", "create", "--subnet", cidr, b)
 			mustFail(t, run, "", "network", "create", "--subnet", "10.99.99.0/24", "--gateway", prefix+".1", b)
@@ -178,8 +174,7 @@ func TestRunNetworkFlags(t *testing.T) {
 	run := d.Run
 	net := uniq("fl")
 	cidr, prefix := subnet()
-	must(t, run, "network", "create", "--subnet", cidr, net)
-	defer run("network", "rm", net)
+	netCreate(t, run, "--subnet", cidr, net)
 
 	out := must(t, run, "run", "--rm", "--network", net, "--ip", prefix+".77", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
 	if !strings.Contains(out, prefix+".77/24") {
