@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -105,17 +106,30 @@ func (s *Service) prepareNetworking(cfg *containertypes.Config, hc *containertyp
 	if s.net == nil {
 		return nil, errdefs.NotFound("network %s not found", mode.ref)
 	}
-	primary, err := s.net.GetNetwork(mode.ref)
+	// Like Docker, a network that does not exist (yet) fails the start,
+	// not the create.
+	resolve := func(ref string) (*network.Network, error) {
+		n, err := s.net.GetNetwork(ref)
+		if errors.Is(err, errdefs.ErrNotFound) {
+			return nil, nil
+		}
+		return n, err
+	}
+	primary, err := resolve(mode.ref)
 	if err != nil {
 		return nil, err
 	}
-	add := func(n *network.Network, es *networktypes.EndpointSettings) error {
-		if n.Name == modeHost || n.Name == modeNone {
-			return privateModeError(n.Name)
-		}
+	add := func(key string, n *network.Network, es *networktypes.EndpointSettings) error {
 		es = es.Copy()
 		if es == nil {
 			es = &networktypes.EndpointSettings{}
+		}
+		if n == nil {
+			out.EndpointsConfig[key] = es
+			return nil
+		}
+		if n.Name == modeHost || n.Name == modeNone {
+			return privateModeError(n.Name)
 		}
 		if n.Name == network.DefaultNetworkName {
 			if len(es.Aliases) > 0 {
@@ -129,9 +143,15 @@ func (s *Service) prepareNetworking(cfg *containertypes.Config, hc *containertyp
 		out.EndpointsConfig[n.Name] = es
 		return nil
 	}
+	primaryKeys := []string{mode.ref, networktypes.NetworkDefault}
+	primaryName := mode.ref
+	if primary != nil {
+		primaryName = primary.Name
+		primaryKeys = append(primaryKeys, primary.Name, primary.ID)
+	}
 	taken := map[string]bool{}
 	var primaryES *networktypes.EndpointSettings
-	for _, key := range []string{mode.ref, primary.Name, primary.ID, networktypes.NetworkDefault} {
+	for _, key := range primaryKeys {
 		if es, ok := in[key]; ok && !taken[key] {
 			taken[key] = true
 			if primaryES == nil {
@@ -139,21 +159,23 @@ func (s *Service) prepareNetworking(cfg *containertypes.Config, hc *containertyp
 			}
 		}
 	}
-	if err := add(primary, primaryES); err != nil {
+	if err := add(primaryName, primary, primaryES); err != nil {
 		return nil, err
 	}
 	for _, key := range sortedKeys(in) {
 		if taken[key] {
 			continue
 		}
-		n, err := s.net.GetNetwork(key)
+		n, err := resolve(key)
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := out.EndpointsConfig[n.Name]; dup {
-			continue
+		if n != nil {
+			if _, dup := out.EndpointsConfig[n.Name]; dup {
+				continue
+			}
 		}
-		if err := add(n, in[key]); err != nil {
+		if err := add(key, n, in[key]); err != nil {
 			return nil, err
 		}
 	}
@@ -185,25 +207,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// networkOrder lists the container's configured networks, the network
+// netRef is a configured network: the key of its settings in the record
+// and the network it resolves to now.
+type netRef struct {
+	key string
+	net *network.Network
+}
+
+// networkOrder resolves the container's configured networks, the network
 // mode's first (it carries the published ports, as in Docker).
-func (s *Service) networkOrder(c *container.Container) ([]string, error) {
+func (s *Service) networkOrder(c *container.Container) ([]netRef, error) {
 	mode := parseNetMode(c.HostConfig.NetworkMode)
 	primary, err := s.net.GetNetwork(mode.ref)
 	if err != nil {
 		return nil, err
 	}
-	names := []string{primary.Name}
 	var eps map[string]*networktypes.EndpointSettings
 	if c.NetworkingConfig != nil {
 		eps = c.NetworkingConfig.EndpointsConfig
 	}
-	for _, name := range sortedKeys(eps) {
-		if name != primary.Name {
-			names = append(names, name)
+	refs := []netRef{{key: primary.Name, net: primary}}
+	for _, key := range sortedKeys(eps) {
+		n, err := s.net.GetNetwork(key)
+		if err != nil {
+			return nil, err
 		}
+		if n.ID == primary.ID {
+			refs[0].key = key
+			continue
+		}
+		refs = append(refs, netRef{key: key, net: n})
 	}
-	return names, nil
+	return refs, nil
 }
 
 func (s *Service) endpointSettings(c *container.Container, name string) *networktypes.EndpointSettings {
@@ -241,7 +276,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*ne
 	if s.net == nil {
 		return nil, errdefs.NotFound("network %s not found", mode.ref)
 	}
-	names, err := s.networkOrder(c)
+	refs, err := s.networkOrder(c)
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +284,12 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*ne
 	if err := network.NewNetNS(path); err != nil {
 		return nil, fmt.Errorf("create network namespace: %w", err)
 	}
-	for i, name := range names {
-		ep, err := s.net.Attach(ctx, s.attachRequest(c, name, path, i == 0))
+	for i, ref := range refs {
+		ep, err := s.net.Attach(ctx, s.attachRequest(c, ref.key, ref.net.Name, path, i == 0))
 		if err != nil {
 			return nil, err
 		}
-		c.Endpoints = append(c.Endpoints, endpointRecord(name, s.endpointSettings(c, name), ep))
+		c.Endpoints = append(c.Endpoints, endpointRecord(ref.net.Name, s.endpointSettings(c, ref.key), ep))
 		if i == 0 {
 			c.Ports = ep.Ports
 		}
@@ -271,8 +306,8 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*ne
 	return res, nil
 }
 
-func (s *Service) attachRequest(c *container.Container, name, netns string, primary bool) network.AttachRequest {
-	es := s.endpointSettings(c, name)
+func (s *Service) attachRequest(c *container.Container, key, name, netns string, primary bool) network.AttachRequest {
+	es := s.endpointSettings(c, key)
 	req := network.AttachRequest{
 		ContainerID:   c.ID,
 		ContainerName: trimSlash(c.Name),

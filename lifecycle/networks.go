@@ -324,7 +324,7 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 	es.NetworkID = n.ID
 	c.NetworkingConfig.EndpointsConfig[n.Name] = es
 	if c.IsRunning() {
-		ep, err := m.Attach(ctx, s.attachRequest(c, n.Name, s.netnsPath(c.ID), false))
+		ep, err := m.Attach(ctx, s.attachRequest(c, n.Name, n.Name, s.netnsPath(c.ID), false))
 		if err != nil {
 			delete(c.NetworkingConfig.EndpointsConfig, n.Name)
 			return err

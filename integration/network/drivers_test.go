@@ -2,9 +2,12 @@ package network
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // vethParent creates a veth pair to stand in for a NIC (this kernel has no
@@ -130,16 +133,20 @@ func TestPortForms(t *testing.T) {
 	}
 	hp := strings.TrimSpace(must(t, run, "port", c, "80/tcp"))
 	hp = hp[strings.LastIndex(hp, ":")+1:]
-	// From the host.
-	got, err := exec.Command("wget", "-qO-", "-T", "5", "http://127.0.0.1:"+hp+"/hostname").CombinedOutput()
-	if err != nil || strings.TrimSpace(string(got)) == "" {
-		if _, lerr := exec.LookPath("wget"); lerr == nil {
-			t.Fatalf("host wget: %v %s", err, got)
-		}
+	// From the host, on 127.0.0.1.
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://127.0.0.1:" + hp + "/hostname")
+	if err != nil {
+		t.Fatalf("GET 127.0.0.1:%s: %v", hp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(strings.TrimSpace(string(body))) == 0 {
+		t.Fatalf("GET 127.0.0.1:%s: %s %q", hp, resp.Status, body)
 	}
 	ip := strings.TrimSpace(must(t, run, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", c))
 	// From another container, on the container's address.
-	must(t, run, "run", "--rm", "busybox", "wget", "-qO-", "-T", "5", "http://"+ip+"/hostname")
+	must(t, run, "run", "--rm", "busybox", "timeout", "5", "wget", "-qO-", "http://"+ip+"/hostname")
 	mustFail(t, run, "", "run", "--rm", "-p", "8080:80/sctp", "busybox", "true")
 }
 
