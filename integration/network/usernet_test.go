@@ -2,8 +2,11 @@ package network
 
 import (
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
 )
 
 // TestUserNetworkDNSAndIsolation: containers on a user network find each
@@ -153,7 +156,7 @@ func TestNetworkErrors(t *testing.T) {
 			_ = out
 			mustFail(t, run, "pre-defined network", "network", "rm", "bridge")
 			mustFail(t, run, "user defined networks", "run", "--rm", "--ip", "172.30.9.9", "busybox", "true")
-			mustFail(t, run, "user defined networks", "run", "--rm", "--network-alias", "x", "busybox", "true")
+			mustFail(t, run, "user", "run", "--rm", "--network-alias", "x", "busybox", "true")
 			ls := must(t, run, "network", "ls", "--format", "{{.Name}}")
 			if strings.Contains(ls, b) {
 				t.Fatalf("failed create left a network:\n%s", ls)
@@ -207,4 +210,33 @@ func TestRunNetworkFlags(t *testing.T) {
 		t.Fatalf("container: mode sees %q, owner has %q", out, want)
 	}
 	mustFail(t, run, "conflicting options", "run", "--rm", "--network", "container:"+host, "-p", "80", "busybox", "true")
+}
+
+// TestDNSForwarding: names the embedded server does not know go to the
+// daemon's resolvers (the test daemon uses --dns 127.0.0.1), from the
+// host's namespace. A fake resolver on 127.0.0.1:53 answers.
+func TestDNSForwarding(t *testing.T) {
+	d := daemon(t)
+	pc, err := net.ListenPacket("udp4", "127.0.0.1:53")
+	if err != nil {
+		t.Skipf("port 53 on 127.0.0.1 is taken, cannot run a fake upstream: %v", err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		if len(q.Question) == 1 && q.Question[0].Name == "forward.test." && q.Question[0].Qtype == dns.TypeA {
+			rr, _ := dns.NewRR("forward.test. 60 IN A 10.11.12.13")
+			m.Answer = append(m.Answer, rr)
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	defer srv.Shutdown()
+	run := d.Run
+	n := uniq("fw")
+	netCreate(t, run, n)
+	out := must(t, run, "run", "--rm", "--network", n, "busybox", "nslookup", "-type=a", "forward.test", "127.0.0.11")
+	if !strings.Contains(out, "10.11.12.13") {
+		t.Fatalf("forwarded name not answered:\n%s", out)
+	}
 }

@@ -163,6 +163,9 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 		"--bridge", d.Bridge,
 		"--bip", d.Subnet,
 		"--config-file", filepath.Join(root, "daemon.json"),
+		// Containers and the embedded DNS server would otherwise query the
+		// host's resolvers; tests only ever talk to 127.0.0.0/8.
+		"--dns", "127.0.0.1",
 	}, extraArgs...)
 	d.args = args
 	if err := d.launch(); err != nil {
