@@ -148,7 +148,7 @@ func TestPortForms(t *testing.T) {
 	}
 	ip := strings.TrimSpace(must(t, run, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", c))
 	// From another container, on the container's address.
-	must(t, run, "run", "--rm", "busybox", "timeout", "5", "wget", "-qO-", "http://"+ip+"/hostname")
+	must(t, run, "run", "--rm", "busybox", "sh", "-c", wgetCmd(5, "http://"+ip+"/hostname"))
 	mustFail(t, run, "", "run", "--rm", "-p", "8080:80/sctp", "busybox", "true")
 }
 

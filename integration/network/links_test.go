@@ -58,15 +58,15 @@ func TestICCFalse(t *testing.T) {
 	must(t, run, "run", "-d", "--name", "srv", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc")
 	defer run("rm", "-f", "srv")
 	ip := strings.TrimSpace(must(t, run, "inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", "srv"))
-	if out, err := run("run", "--rm", "busybox", "timeout", "2", "wget", "-qO-", "http://"+ip+"/hostname"); err == nil {
+	if out, err := run("run", "--rm", "busybox", "sh", "-c", wgetCmd(2, "http://"+ip+"/hostname")); err == nil {
 		t.Fatalf("icc=false: unlinked container reached %s:\n%s", ip, out)
 	}
-	out := must(t, run, "run", "--rm", "--link", "srv:web", "busybox", "timeout", "5", "wget", "-qO-", "http://web/hostname")
+	out := must(t, run, "run", "--rm", "--link", "srv:web", "busybox", "sh", "-c", wgetCmd(5, "http://web/hostname"))
 	if strings.TrimSpace(out) == "" {
 		t.Fatalf("icc=false: linked container got nothing")
 	}
 	// The link's rule goes away with the linking container.
-	if out, err := run("run", "--rm", "busybox", "timeout", "2", "wget", "-qO-", "http://"+ip+"/hostname"); err == nil {
+	if out, err := run("run", "--rm", "busybox", "sh", "-c", wgetCmd(2, "http://"+ip+"/hostname")); err == nil {
 		t.Fatalf("icc=false: rule outlived the link:\n%s", out)
 	}
 }

@@ -123,3 +123,10 @@ func mustFail(t *testing.T, run func(args ...string) (string, error), want strin
 	}
 	return out
 }
+
+// wgetCmd is a shell line fetching url with a deadline. The shell stays
+// PID 1: busybox timeout signals its parent, and PID 1 of a container
+// ignores SIGTERM (busybox-static's own wget -T segfaults).
+func wgetCmd(seconds int, url string) string {
+	return fmt.Sprintf("timeout %d wget -qO- %s; exit $?", seconds, url)
+}

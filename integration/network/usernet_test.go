@@ -35,7 +35,7 @@ func TestUserNetworkDNSAndIsolation(t *testing.T) {
 					t.Fatalf("nslookup %s: no address in %s.0/24:\n%s", host, prefix, out)
 				}
 			}
-			out = must(t, run, "run", "--rm", "--network", net1, "busybox", "timeout", "5", "wget", "-qO-", "http://"+web+"/hostname")
+			out = must(t, run, "run", "--rm", "--network", net1, "busybox", "sh", "-c", wgetCmd(5, "http://"+web+"/hostname"))
 			if strings.TrimSpace(out) == "" {
 				t.Fatalf("wget by name returned nothing")
 			}
@@ -52,11 +52,11 @@ func TestUserNetworkDNSAndIsolation(t *testing.T) {
 			if out, err := run("run", "--rm", "--network", net2, "busybox", "nslookup", web, "127.0.0.11"); err == nil && strings.Contains(out, ip) {
 				t.Fatalf("name resolved across networks:\n%s", out)
 			}
-			if out, err := run("run", "--rm", "--network", net2, "busybox", "timeout", "2", "wget", "-qO-", "http://"+ip+"/hostname"); err == nil {
+			if out, err := run("run", "--rm", "--network", net2, "busybox", "sh", "-c", wgetCmd(2, "http://"+ip+"/hostname")); err == nil {
 				t.Fatalf("reached %s across networks:\n%s", ip, out)
 			}
 			// The default bridge has no name resolution either.
-			if _, err := run("run", "--rm", "busybox", "timeout", "2", "wget", "-qO-", "http://"+web+"/hostname"); err == nil {
+			if _, err := run("run", "--rm", "busybox", "sh", "-c", wgetCmd(2, "http://"+web+"/hostname")); err == nil {
 				t.Fatalf("default bridge resolved a container name")
 			}
 
