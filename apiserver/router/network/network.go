@@ -215,6 +215,9 @@ func (n *networkRouter) remove(ctx context.Context, w http.ResponseWriter, r *ht
 }
 
 func (n *networkRouter) prune(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if !httputils.VersionAtLeast(ctx, "1.25") {
+		return errdefs.InvalidParameter("POST /networks/prune requires minimum API version 1.25")
+	}
 	if err := httputils.ParseForm(r); err != nil {
 		return err
 	}
