@@ -219,6 +219,8 @@ func TestNetworkRouterRequests(t *testing.T) {
 		{"GET", "/networks?filters=" + `{"bogus":{"x":true}}`, "", 400, `invalid filter 'bogus'`},
 		{"GET", "/networks?filters=" + `{"dangling":{"maybe":true}}`, "", 400, `invalid value for filter 'dangling'`},
 		{"GET", "/networks/", "", 200, `"Name":"bridge"`},
+		{"GET", "/v1.27/networks?filters=" + `{"name":{"bridge":true}}`, "", 200, `"Containers":{}`},
+		{"GET", "/v1.28/networks?filters=" + `{"name":{"bridge":true}}`, "", 200, `"Labels":{}}]`},
 		{"GET", "/networks/bridge?verbose=maybe", "", 400, `invalid value for verbose: maybe`},
 		{"GET", "/networks/bridge?scope=swarm", "", 404, `network bridge not found`},
 		{"GET", "/v1.51/networks/bridge", "", 200, `"Containers":{}`},
