@@ -2,12 +2,29 @@ package volume
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/berth-project/berth/internal/errdefs"
-	"github.com/berth-project/berth/internal/filters"
+	"github.com/moby/sys/mountinfo"
+	"github.com/sirupsen/logrus"
 	bolt "go.etcd.io/bbolt"
 )
+
+// DefaultDriver is the only volume driver berth has.
+const DefaultDriver = "local"
+
+// AnonymousLabel marks volumes created without a name, as Docker does;
+// prune without all=true only considers volumes carrying it.
+const AnonymousLabel = "com.docker.volume.anonymous"
+
+const dataDir = "_data"
 
 // Volume is one local volume. Data lives at <root>/<name>/_data like Docker
 // (Mountpoint).
@@ -15,39 +32,202 @@ type Volume struct {
 	Name, Driver string // Driver is always "local" for now
 	Mountpoint   string
 	CreatedAt    time.Time
-	Labels       map[string]string
-	Options      map[string]string
-	Anonymous    bool // Docker labels these com.docker.volume.anonymous=""
+	// Labels and Options stay nil when the creator gave none, so the API
+	// shows null exactly where Docker does.
+	Labels, Options map[string]string
+	Anonymous       bool // Docker labels these com.docker.volume.anonymous=""
 }
 
-// Service is the volume store.
+func (v *Volume) clone() *Volume {
+	c := *v
+	c.Labels = maps.Clone(v.Labels)
+	c.Options = maps.Clone(v.Options)
+	return &c
+}
+
+// needsMount reports whether the volume's data comes from a mount made
+// from its local-driver options (Docker: a device or a type is set).
+func (v *Volume) needsMount() bool {
+	return v.Options["type"] != "" || v.Options["device"] != ""
+}
+
+// activeMount tracks an options volume's mount on _data.
+type activeMount struct {
+	mounted bool
+	users   map[string]int // container ID -> Mount calls not yet unmounted
+}
+
+func (a *activeMount) count() int {
+	n := 0
+	for _, c := range a.users {
+		n += c
+	}
+	return n
+}
+
+// Service is the volume store. One mutex guards the in-memory state; it is
+// held across the short filesystem and database steps of create, remove
+// and mount so that each of them is atomic with respect to the others.
 type Service struct {
 	root string
 	db   *bolt.DB
+
+	mu     sync.Mutex
+	vols   map[string]*Volume
+	refs   map[string]map[string]struct{} // volume -> container IDs using it
+	active map[string]*activeMount
+
+	pruning atomic.Bool
 }
 
-// New opens the store rooted at root (<data-root>/volumes).
+// New opens the store rooted at root (<data-root>/volumes), loading the
+// records from db and reconciling them with the directories on disk.
 func New(root string, db *bolt.DB) (*Service, error) {
-	return &Service{root: root, db: db}, nil
+	if err := os.MkdirAll(root, 0o701); err != nil {
+		return nil, fmt.Errorf("volumes: create root: %w", err)
+	}
+	// MkdirAll leaves an existing directory's mode alone; Docker keeps the
+	// root at 0701 so other users cannot list volume names.
+	if err := os.Chmod(root, 0o701); err != nil {
+		return nil, fmt.Errorf("volumes: %w", err)
+	}
+	s := &Service{
+		root:   root,
+		db:     db,
+		vols:   map[string]*Volume{},
+		refs:   map[string]map[string]struct{}{},
+		active: map[string]*activeMount{},
+	}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-var errTODO = errdefs.NotImplemented("volumes: not implemented")
+// load reads the records, drops those whose directory is gone, adopts
+// volume directories that have no record (a crash between the directory
+// rename and the database commit leaves one; Docker's local driver also
+// lists volumes from its directories), and removes leftovers of interrupted
+// creates and removes.
+func (s *Service) load() error {
+	recs, err := s.readRecords()
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(s.root)
+	if err != nil {
+		return fmt.Errorf("volumes: %w", err)
+	}
+	onDisk := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			s.removeLeftover(filepath.Join(s.root, name))
+			continue
+		}
+		if e.IsDir() && validName(name) == nil {
+			onDisk[name] = true
+		}
+	}
+	var stale []string
+	for name, v := range recs {
+		if !onDisk[name] {
+			logrus.WithField("volume", name).Warn("volume directory is missing; forgetting the volume")
+			stale = append(stale, name)
+			continue
+		}
+		s.vols[name] = v
+	}
+	for name := range onDisk {
+		if _, ok := s.vols[name]; ok {
+			continue
+		}
+		if _, err := os.Stat(s.dataPath(name)); err != nil {
+			continue
+		}
+		v := &Volume{Name: name, Driver: DefaultDriver, Mountpoint: s.dataPath(name), CreatedAt: ctime(filepath.Join(s.root, name))}
+		if err := s.putRecord(v); err != nil {
+			return err
+		}
+		logrus.WithField("volume", name).Warn("adopted volume directory without a record")
+		s.vols[name] = v
+	}
+	if err := s.deleteRecords(stale...); err != nil {
+		return err
+	}
+	for name, v := range s.vols {
+		v.Mountpoint = s.dataPath(name)
+		if !v.needsMount() {
+			continue
+		}
+		// A daemon that stopped with containers running left the mount in
+		// place; containers re-Mount it when they are restored.
+		if ok, err := mountinfo.Mounted(v.Mountpoint); err == nil && ok {
+			s.active[name] = &activeMount{mounted: true, users: map[string]int{}}
+		}
+	}
+	return nil
+}
 
-func (s *Service) Create(ctx context.Context, name, driver string, opts, labels map[string]string) (*Volume, error) {
-	return nil, errTODO
+// removeLeftover deletes a temporary directory of an interrupted create or
+// remove, refusing if anything is still mounted below it.
+func (s *Service) removeLeftover(path string) {
+	if mounted, err := mountinfo.Mounted(filepath.Join(path, dataDir)); err != nil || mounted {
+		logrus.WithField("path", path).Warn("volumes: leftover directory still has a mount; leaving it")
+		return
+	}
+	if err := os.RemoveAll(path); err != nil {
+		logrus.WithError(err).WithField("path", path).Warn("volumes: cannot remove leftover directory")
+	}
 }
-func (s *Service) Get(name string) (*Volume, error)       { return nil, errTODO }
-func (s *Service) List(f filters.Args) ([]*Volume, error) { return nil, errTODO }
-func (s *Service) Remove(ctx context.Context, name string, force bool) error {
-	return errTODO
+
+func (s *Service) dataPath(name string) string { return filepath.Join(s.root, name, dataDir) }
+
+// Get returns a copy of the named volume.
+func (s *Service) Get(name string) (*Volume, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := s.get("get", name)
+	if err != nil {
+		return nil, err
+	}
+	return v.clone(), nil
 }
-func (s *Service) Prune(ctx context.Context, f filters.Args) (deleted []string, reclaimed uint64, err error) {
-	return nil, 0, errTODO
+
+func (s *Service) get(op, name string) (*Volume, error) {
+	v, ok := s.vols[name]
+	if !ok {
+		return nil, errNoSuchVolume(op, name)
+	}
+	return v, nil
 }
-func (s *Service) AddRef(name, containerID string) error          { return errTODO }
-func (s *Service) RemoveRef(name, containerID string)             {}
-func (s *Service) Refs(name string) []string                      { return nil }
-func (s *Service) Mount(name, containerID string) (string, error) { return "", errTODO }
-func (s *Service) Unmount(name, containerID string) error         { return errTODO }
-func (s *Service) Size(name string) (int64, error)                { return 0, errTODO }
-func (s *Service) Shutdown() error                                { return nil }
+
+// Shutdown unmounts every option mount still held and forgets its users.
+// The daemon calls it only when containers stop with it: with
+// live-restore the mounts must stay for the containers that keep running
+// (load picks them up again on the next start).
+func (s *Service) Shutdown() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for name, a := range s.active {
+		if a.mounted {
+			if err := s.unmount(name, a); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		delete(s.active, name)
+	}
+	return errors.Join(errs...)
+}
+
+// contextErr lets long loops stop when the caller gives up.
+func contextErr(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		return nil
+	}
+}
