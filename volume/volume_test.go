@@ -1,0 +1,512 @@
+package volume
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/internal/filters"
+	bolt "go.etcd.io/bbolt"
+)
+
+// newTestService opens a service on a fresh root and database; reopen
+// gives a second Service over the same files (a daemon restart).
+func newTestService(t *testing.T) (*Service, func() *Service) {
+	t.Helper()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "volumes")
+	dbPath := filepath.Join(dir, "berth.db")
+	var db *bolt.DB
+	open := func() *Service {
+		t.Helper()
+		if db != nil {
+			_ = db.Close()
+		}
+		var err error
+		db, err = bolt.Open(dbPath, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(root, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return open(), open
+}
+
+func mustCreate(t *testing.T, s *Service, name string, opts, labels map[string]string) *Volume {
+	t.Helper()
+	v, err := s.Create(context.Background(), name, "", opts, labels)
+	if err != nil {
+		t.Fatalf("create %q: %v", name, err)
+	}
+	return v
+}
+
+func TestCreateNames(t *testing.T) {
+	tests := []struct {
+		name    string
+		wantErr string
+	}{
+		{"ok", ""},
+		{"a1", ""},
+		{"My_vol.1-x", ""},
+		{"x", "create x: volume name is too short, names should be at least two alphanumeric characters"},
+		{"x/y", `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`},
+		{"..", `create ..: ".." includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`},
+		{"../etc", `create ../etc: "../etc" includes invalid characters`},
+		{"_a", `create _a: "_a" includes invalid characters`},
+		{"a b", `create a b: "a b" includes invalid characters`},
+		{"/abs", `create /abs: "/abs" includes invalid characters`},
+	}
+	s, _ := newTestService(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := s.Create(context.Background(), tt.name, "local", nil, nil)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.Name != tt.name || v.Driver != "local" || v.Mountpoint != filepath.Join(s.root, tt.name, "_data") {
+					t.Fatalf("got %+v", v)
+				}
+				return
+			}
+			if err == nil || !errdefs.IsInvalidParameter(err) {
+				t.Fatalf("err = %v, want InvalidParameter", err)
+			}
+			if len(err.Error()) < len(tt.wantErr) || err.Error()[:len(tt.wantErr)] != tt.wantErr {
+				t.Fatalf("err = %q, want prefix %q", err, tt.wantErr)
+			}
+		})
+	}
+	// Nothing but the valid volumes exists on disk: failed creates left no
+	// directory (temporary or final) behind.
+	entries, _ := os.ReadDir(s.root)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"My_vol.1-x", "a1", "ok"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("root holds %v, want %v", names, want)
+	}
+}
+
+func TestCreateOptions(t *testing.T) {
+	tests := []struct {
+		opts    map[string]string
+		wantErr string
+	}{
+		{nil, ""},
+		{map[string]string{"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}, ""},
+		{map[string]string{"type": "none", "device": "/srv", "o": "bind"}, ""},
+		{map[string]string{"type": "nfs", "device": ":/export", "o": "addr=127.0.0.1"}, ""},
+		{map[string]string{"size": "0"}, ""},
+		{map[string]string{"x": "1"}, `invalid option: "x"`},
+		{map[string]string{"type": "tmpfs", "x": "1"}, `invalid option: "x"`},
+		{map[string]string{"type": "tmpfs"}, `missing required option: "device"`},
+		{map[string]string{"device": "tmpfs"}, `missing required option: "type"`},
+		{map[string]string{"o": "size=1m"}, `missing required option: "device"`},
+		{map[string]string{"size": "10m"}, "quota size requested but no quota support"},
+		{map[string]string{"size": "lots"}, "invalid size: 'lots'"},
+		{map[string]string{"type": "cifs", "device": "//h:445/share"}, "port not allowed in CIFS device URL, include 'port' in 'o='"},
+	}
+	s, _ := newTestService(t)
+	for i, tt := range tests {
+		t.Run(tt.wantErr, func(t *testing.T) {
+			name := "vol" + string(rune('a'+i))
+			v, err := s.Create(context.Background(), name, "", tt.opts, nil)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(v.Options, tt.opts) {
+					t.Fatalf("options %v, want %v", v.Options, tt.opts)
+				}
+				return
+			}
+			if want := "create " + name + ": " + tt.wantErr; err == nil || err.Error() != want || !errdefs.IsInvalidParameter(err) {
+				t.Fatalf("err = %v, want %q (InvalidParameter)", err, want)
+			}
+			if _, err := os.Stat(filepath.Join(s.root, name)); !os.IsNotExist(err) {
+				t.Fatalf("failed create left %s: %v", name, err)
+			}
+			if _, err := s.Get(name); !errdefs.IsNotFound(err) {
+				t.Fatalf("failed create left a record: %v", err)
+			}
+		})
+	}
+}
+
+func TestCreateExistingAndDriver(t *testing.T) {
+	s, _ := newTestService(t)
+	first := mustCreate(t, s, "data", nil, map[string]string{"a": "1"})
+	// Docker returns the existing volume and ignores the new labels/options.
+	again, err := s.Create(context.Background(), "data", "local", map[string]string{"bogus": "x"}, map[string]string{"b": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, again) {
+		t.Fatalf("existing volume changed: %+v vs %+v", first, again)
+	}
+	_, err = s.Create(context.Background(), "data", "flocker", nil, nil)
+	if err == nil || !errdefs.IsNotFound(err) || err.Error() != `create data: error looking up volume plugin flocker: plugin "flocker" not found` {
+		t.Fatalf("other driver: %v", err)
+	}
+}
+
+func TestCreateAnonymousAndLayout(t *testing.T) {
+	s, _ := newTestService(t)
+	v := mustCreate(t, s, "", nil, map[string]string{"x": "y"})
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(v.Name) {
+		t.Fatalf("anonymous name %q", v.Name)
+	}
+	if !v.Anonymous || !reflect.DeepEqual(v.Labels, map[string]string{"x": "y", AnonymousLabel: ""}) {
+		t.Fatalf("anonymous volume %+v", v)
+	}
+	for path, want := range map[string]os.FileMode{
+		s.root:                          0o701,
+		filepath.Join(s.root, v.Name):   0o701,
+		filepath.Join(v.Mountpoint, ""): 0o755,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want || !fi.IsDir() {
+			t.Errorf("%s: mode %v, want dir %v", path, fi.Mode(), want)
+		}
+	}
+	named := mustCreate(t, s, "named", nil, nil)
+	if named.Anonymous || named.Labels != nil || named.Options != nil {
+		t.Fatalf("named volume without labels/options should keep them nil (API null): %+v", named)
+	}
+	empty := mustCreate(t, s, "empty", map[string]string{}, map[string]string{})
+	if empty.Labels == nil || empty.Options == nil {
+		t.Fatalf("empty maps must stay empty maps (API {}): %+v", empty)
+	}
+}
+
+func TestPersistence(t *testing.T) {
+	s, reopen := newTestService(t)
+	v := mustCreate(t, s, "keep", map[string]string{}, map[string]string{"a": "1"})
+	anon := mustCreate(t, s, "", nil, nil)
+	if err := os.WriteFile(filepath.Join(v.Mountpoint, "f"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRef("keep", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	s2 := reopen()
+	got, err := s2.Get("keep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedAt.Equal(v.CreatedAt) || !reflect.DeepEqual(got.Labels, v.Labels) || got.Options == nil || got.Mountpoint != v.Mountpoint {
+		t.Fatalf("after restart %+v, want %+v", got, v)
+	}
+	if a, err := s2.Get(anon.Name); err != nil || !a.Anonymous {
+		t.Fatalf("anonymous after restart: %+v %v", a, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got.Mountpoint, "f")); string(b) != "hello" {
+		t.Fatalf("data lost: %q", b)
+	}
+	// References are in memory only; the lifecycle re-adds them.
+	if refs := s2.Refs("keep"); len(refs) != 0 {
+		t.Fatalf("refs survived restart: %v", refs)
+	}
+}
+
+func TestLoadReconciles(t *testing.T) {
+	s, reopen := newTestService(t)
+	mustCreate(t, s, "gone", nil, nil)
+	mustCreate(t, s, "kept", nil, nil)
+	if err := os.RemoveAll(filepath.Join(s.root, "gone")); err != nil {
+		t.Fatal(err)
+	}
+	// A directory without a record (crash after the rename) is adopted;
+	// temporary leftovers are cleaned.
+	if err := os.MkdirAll(filepath.Join(s.root, "orphan", "_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.root, ".create-123", "_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s2 := reopen()
+	list, err := s2.List(filters.NewArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, v := range list {
+		names = append(names, v.Name)
+	}
+	if want := []string{"kept", "orphan"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("after reconcile %v, want %v", names, want)
+	}
+	if _, err := os.Stat(filepath.Join(s.root, ".create-123")); !os.IsNotExist(err) {
+		t.Fatalf("leftover not removed: %v", err)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	v := mustCreate(t, s, "data", nil, nil)
+	if err := os.WriteFile(filepath.Join(v.Mountpoint, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"bbb", "aaa"} {
+		if err := s.AddRef("data", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, force := range []bool{false, true} {
+		err := s.Remove(ctx, "data", force)
+		if !errdefs.IsConflict(err) || err.Error() != "remove data: volume is in use - [aaa, bbb]" {
+			t.Fatalf("force=%v: remove in use: %v", force, err)
+		}
+	}
+	s.RemoveRef("data", "aaa")
+	s.RemoveRef("data", "bbb")
+	s.RemoveRef("data", "bbb") // twice is harmless
+	if err := s.Remove(ctx, "data", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(s.root, "data")); !os.IsNotExist(err) {
+		t.Fatalf("directory survived remove: %v", err)
+	}
+	if entries, _ := os.ReadDir(s.root); len(entries) != 0 {
+		t.Fatalf("root not empty after remove: %v", entries)
+	}
+	err := s.Remove(ctx, "data", false)
+	if !errdefs.IsNotFound(err) || err.Error() != "get data: no such volume" {
+		t.Fatalf("remove missing: %v", err)
+	}
+	if err := s.Remove(ctx, "data", true); err != nil {
+		t.Fatalf("force remove of a missing volume must succeed: %v", err)
+	}
+	if err := s.AddRef("nope", "c"); !errdefs.IsNotFound(err) {
+		t.Fatalf("AddRef on missing volume: %v", err)
+	}
+	// The name is free again.
+	mustCreate(t, s, "data", nil, nil)
+}
+
+func names(vs []*Volume) []string {
+	out := []string{}
+	for _, v := range vs {
+		out = append(out, v.Name)
+	}
+	return out
+}
+
+func args(pairs ...string) filters.Args {
+	f := filters.NewArgs()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f.Add(pairs[i], pairs[i+1])
+	}
+	return f
+}
+
+func TestListFilters(t *testing.T) {
+	s, _ := newTestService(t)
+	mustCreate(t, s, "web-data", nil, map[string]string{"app": "web", "tier": "front"})
+	mustCreate(t, s, "db-data", nil, map[string]string{"app": "db"})
+	mustCreate(t, s, "cache", map[string]string{"type": "tmpfs", "device": "tmpfs"}, nil)
+	if err := s.AddRef("db-data", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		f       filters.Args
+		want    []string
+		wantErr string
+	}{
+		{"all", args(), []string{"cache", "db-data", "web-data"}, ""},
+		{"name substring regexp", args("name", "data"), []string{"db-data", "web-data"}, ""},
+		{"name anchored", args("name", "^web"), []string{"web-data"}, ""},
+		{"label key", args("label", "app"), []string{"db-data", "web-data"}, ""},
+		{"label key=value", args("label", "app=web"), []string{"web-data"}, ""},
+		{"labels all must match", args("label", "app=web", "label", "tier=back"), []string{}, ""},
+		{"dangling true", args("dangling", "true"), []string{"cache", "web-data"}, ""},
+		{"dangling 0", args("dangling", "0"), []string{"db-data"}, ""},
+		{"driver", args("driver", "local"), []string{"cache", "db-data", "web-data"}, ""},
+		{"other driver", args("driver", "nfs"), []string{}, ""},
+		{"bad key", args("until", "1h"), nil, "invalid filter 'until'"},
+		{"label! not for ls", args("label!", "app"), nil, "invalid filter 'label!'"},
+		{"bad dangling", args("dangling", "maybe"), nil, "invalid filter 'dangling=maybe'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.List(tt.f)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr || !errdefs.IsInvalidParameter(err) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(names(got), tt.want) {
+				t.Fatalf("got %v, want %v", names(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestPrune(t *testing.T) {
+	tests := []struct {
+		name    string
+		f       filters.Args
+		want    []string
+		wantErr string
+	}{
+		{"default: anonymous only", args(), []string{"anon-free"}, ""},
+		{"all", args("all", "true"), []string{"anon-free", "named-free", "named-label"}, ""},
+		{"all=1 with label", args("all", "1", "label", "keep"), []string{"named-label"}, ""},
+		{"all with label!", args("all", "true", "label!", "keep"), []string{"anon-free", "named-free"}, ""},
+		{"label! key=value", args("all", "true", "label!", "keep=no"), []string{"anon-free", "named-free", "named-label"}, ""},
+		{"all=false", args("all", "false"), []string{"anon-free"}, ""},
+		{"bad all", args("all", "yes"), nil, `invalid filter 'all': strconv.ParseBool: parsing "yes": invalid syntax`},
+		{"two all", args("all", "true", "all", "false"), nil, "invalid filter 'all=[false true]': only one value is expected"},
+		{"dangling not accepted", args("dangling", "true"), nil, "invalid filter 'dangling'"},
+		{"until not accepted", args("until", "1h"), nil, "invalid filter 'until'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newTestService(t)
+			ctx := context.Background()
+			mk := func(name string, anon bool, opts, labels map[string]string) string {
+				v, err := s.Create(ctx, map[bool]string{true: "", false: name}[anon], "", opts, labels)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return v.Name
+			}
+			rename := map[string]string{}
+			rename[mk("", true, nil, nil)] = "anon-free"
+			used := mk("", true, nil, nil)
+			rename[used] = "anon-used"
+			if err := s.AddRef(used, "c1"); err != nil {
+				t.Fatal(err)
+			}
+			rename[mk("", true, map[string]string{"type": "tmpfs", "device": "tmpfs"}, nil)] = "anon-opts"
+			mk("named-free", false, nil, nil)
+			mk("named-label", false, nil, map[string]string{"keep": "yes"})
+			mk("named-used", false, nil, nil)
+			if err := s.AddRef("named-used", "c2"); err != nil {
+				t.Fatal(err)
+			}
+			// Put data in the volume that default prune takes so the
+			// reclaimed figure is checked for real.
+			for name, alias := range rename {
+				if alias == "anon-free" {
+					if err := os.WriteFile(filepath.Join(s.root, name, "_data", "blob"), make([]byte, 3000), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			deleted, reclaimed, err := s.Prune(ctx, tt.f)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range deleted {
+				if alias, ok := rename[d]; ok {
+					d = alias
+				}
+				got = append(got, d)
+			}
+			slices.Sort(got)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("pruned %v, want %v", got, tt.want)
+			}
+			wantReclaimed := uint64(0)
+			if slices.Contains(tt.want, "anon-free") {
+				wantReclaimed = 3000
+			}
+			if reclaimed != wantReclaimed {
+				t.Fatalf("reclaimed %d, want %d", reclaimed, wantReclaimed)
+			}
+			for _, d := range deleted {
+				if _, err := os.Stat(filepath.Join(s.root, d)); !os.IsNotExist(err) {
+					t.Fatalf("pruned %s still on disk", d)
+				}
+			}
+			// In-use and option volumes always survive.
+			for name, alias := range rename {
+				if alias == "anon-used" || alias == "anon-opts" {
+					if _, err := s.Get(name); err != nil {
+						t.Fatalf("%s pruned: %v", alias, err)
+					}
+				}
+			}
+			if _, err := s.Get("named-used"); err != nil {
+				t.Fatalf("named-used pruned: %v", err)
+			}
+		})
+	}
+}
+
+func TestSize(t *testing.T) {
+	s, _ := newTestService(t)
+	v := mustCreate(t, s, "sz", nil, nil)
+	if n, err := s.Size("sz"); err != nil || n != 0 {
+		t.Fatalf("empty size %d %v", n, err)
+	}
+	p := func(rel string) string { return filepath.Join(v.Mountpoint, rel) }
+	if err := os.MkdirAll(p("d/e"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("a"), make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("d/e/b"), make([]byte, 50), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(p("a"), p("d/hard")); err != nil { // counted once
+		t.Fatal(err)
+	}
+	if n, err := s.Size("sz"); err != nil || n != 150 {
+		t.Fatalf("size %d %v, want 150", n, err)
+	}
+	if _, err := s.Size("missing"); !errdefs.IsNotFound(err) {
+		t.Fatalf("size of missing: %v", err)
+	}
+}
+
+func TestMountPlainAndRefs(t *testing.T) {
+	s, _ := newTestService(t)
+	v := mustCreate(t, s, "plain", nil, nil)
+	p, err := s.Mount("plain", "c1")
+	if err != nil || p != v.Mountpoint {
+		t.Fatalf("mount plain: %q %v", p, err)
+	}
+	if err := s.Unmount("plain", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Mount("nope", "c1"); !errdefs.IsNotFound(err) {
+		t.Fatalf("mount missing: %v", err)
+	}
+	_ = s.AddRef("plain", "c2")
+	_ = s.AddRef("plain", "c1")
+	if got := s.Refs("plain"); !reflect.DeepEqual(got, []string{"c1", "c2"}) {
+		t.Fatalf("refs %v", got)
+	}
+}
