@@ -24,9 +24,9 @@ func NewRouter(b Backend) router.Router {
 			router.Get("/volumes", v.list),
 			router.Post("/volumes/create", v.create),
 			router.Post("/volumes/prune", v.prune),
-			router.Get("/volumes/{name}", v.inspect),
-			router.Put("/volumes/{name}", v.update),
-			router.Delete("/volumes/{name}", v.remove),
+			router.Get("/volumes/{name:.*}", v.inspect),
+			router.Put("/volumes/{name:.*}", v.update),
+			router.Delete("/volumes/{name:.*}", v.remove),
 		}
 	})
 }

@@ -124,6 +124,9 @@ func TestRoutes(t *testing.T) {
 		want               string // exact body, or the message of an error
 	}{
 		{"GET", "/volumes/nope", "", 404, "get nope: no such volume"},
+		// Names with slashes reach the backend (Docker's {name:.*}).
+		{"GET", "/volumes/x/y", "", 404, "get x/y: no such volume"},
+		{"DELETE", "/volumes/a/../b", "", 404, "get a/../b: no such volume"},
 		{"POST", "/volumes/create", `{"Name":"x/y"}`, 400, `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`},
 		{"POST", "/volumes/create", `{"Name":"x"}`, 400, "create x: volume name is too short, names should be at least two alphanumeric characters"},
 		{"POST", "/volumes/create", `{"Name":"v2","DriverOpts":{"x":"1"}}`, 400, `create v2: invalid option: "x"`},
