@@ -81,6 +81,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if d.volumes, err = volume.New(filepath.Join(cfg.DataRoot, "volumes"), db); err != nil {
 		return nil, err
 	}
+	d.volumes.SetEvents(func(action, name string, attrs map[string]string) {
+		d.events.Log(eventtypes.VolumeEventType, eventtypes.Action(action), name, attrs)
+	})
 	if d.store, err = container.NewStore(db); err != nil {
 		return nil, err
 	}

@@ -68,6 +68,7 @@ func (s *Service) Create(ctx context.Context, name, driver string, opts, labels 
 		return nil, opErr("create", name, err)
 	}
 	s.vols[name] = v
+	s.emit("create", name, map[string]string{"driver": v.Driver})
 	return v.clone(), nil
 }
 

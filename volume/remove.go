@@ -79,6 +79,7 @@ func (s *Service) detach(v *Volume) (string, error) {
 	}
 	delete(s.vols, v.Name)
 	delete(s.refs, v.Name)
+	s.emit("destroy", v.Name, map[string]string{"driver": v.Driver})
 	return trash, nil
 }
 
@@ -174,5 +175,6 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (deleted []string, 
 		}
 		deleted = append(deleted, name)
 	}
+	s.emit("prune", "", map[string]string{"reclaimed": strconv.FormatUint(reclaimed, 10)})
 	return deleted, reclaimed, nil
 }

@@ -78,6 +78,20 @@ type Service struct {
 	active map[string]*activeMount
 
 	pruning atomic.Bool
+	events  func(action, name string, attrs map[string]string)
+}
+
+// SetEvents installs the receiver of Docker's volume events: "create" and
+// "destroy" (attrs driver=local) and "prune" (attrs reclaimed=<bytes>, no
+// name). Call it before serving requests.
+func (s *Service) SetEvents(fn func(action, name string, attrs map[string]string)) {
+	s.events = fn
+}
+
+func (s *Service) emit(action, name string, attrs map[string]string) {
+	if s.events != nil {
+		s.events(action, name, attrs)
+	}
 }
 
 // New opens the store rooted at root (<data-root>/volumes), loading the

@@ -510,3 +510,31 @@ func TestMountPlainAndRefs(t *testing.T) {
 		t.Fatalf("refs %v", got)
 	}
 }
+
+func TestEvents(t *testing.T) {
+	s, _ := newTestService(t)
+	var got []string
+	s.SetEvents(func(action, name string, attrs map[string]string) {
+		got = append(got, action+" "+name+" "+attrs["driver"]+attrs["reclaimed"])
+	})
+	ctx := context.Background()
+	mustCreate(t, s, "ev", nil, nil)
+	mustCreate(t, s, "ev", nil, nil) // existing: no event
+	if _, err := s.Create(ctx, "x/y", "", nil, nil); err == nil {
+		t.Fatal("bad name accepted")
+	}
+	anon := mustCreate(t, s, "", nil, nil)
+	if err := os.WriteFile(filepath.Join(anon.Mountpoint, "f"), []byte("12345"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(ctx, "ev", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Prune(ctx, filters.NewArgs()); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"create ev local", "create " + anon.Name + " local", "destroy ev local", "destroy " + anon.Name + " local", "prune  5"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("events %q, want %q", got, want)
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"reflect"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-project/berth/internal/testutil"
 	volumetypes "github.com/moby/moby/api/types/volume"
@@ -257,6 +259,24 @@ func TestAPI(t *testing.T) {
 		if resp.StatusCode != tt.code || !strings.Contains(string(b), tt.want) {
 			t.Errorf("%s %s: %d %s, want %d %q", tt.method, tt.path, resp.StatusCode, b, tt.code, tt.want)
 		}
+	}
+}
+
+// TestEvents checks Docker's volume events through `events`.
+func TestEvents(t *testing.T) {
+	d := daemon(t)
+	for cli, run := range clis(d) {
+		t.Run(cli, func(t *testing.T) {
+			start := time.Now().Add(-time.Second).Unix()
+			name := "it-" + cli + "-events"
+			must(t, run, "volume", "create", name)
+			must(t, run, "volume", "rm", name)
+			out := must(t, run, "events", "--since", strconv.FormatInt(start, 10), "--until", strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10),
+				"--filter", "type=volume", "--filter", "volume="+name, "--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.driver}}")
+			if want := "volume create " + name + " local\nvolume destroy " + name + " local\n"; out != want {
+				t.Fatalf("events %q, want %q", out, want)
+			}
+		})
 	}
 }
 
