@@ -71,3 +71,45 @@ func (s *Service) VolumesPrune(ctx context.Context, f filters.Args) (*volumetype
 	}
 	return &volumetypes.PruneReport{VolumesDeleted: deleted, SpaceReclaimed: reclaimed}, nil
 }
+
+// DiskUsage is the volume part of GET /system/df, computed like Docker:
+// volumes created with mount options are left out (their data is not
+// local), a volume no container references is reclaimable, and Items
+// (with UsageData) are only filled when verbose.
+func (s *Service) DiskUsage(ctx context.Context, verbose bool) (*volumetypes.DiskUsage, error) {
+	vs, err := s.List(filters.NewArgs())
+	if err != nil {
+		return nil, err
+	}
+	du := &volumetypes.DiskUsage{}
+	for _, v := range vs {
+		if err := contextErr(ctx); err != nil {
+			return nil, err
+		}
+		if len(v.Options) > 0 {
+			continue
+		}
+		size, err := dirSize(v.Mountpoint)
+		if err != nil {
+			size = -1 // Docker's "not available"
+		}
+		refs := int64(len(s.Refs(v.Name)))
+		du.TotalCount++
+		// Docker counts a volume of unknown size as active.
+		if refs > 0 || size == -1 {
+			du.ActiveCount++
+		}
+		if size != -1 {
+			du.TotalSize += size
+			if refs == 0 {
+				du.Reclaimable += size
+			}
+		}
+		if verbose {
+			av := APIVolume(v)
+			av.UsageData = &volumetypes.UsageData{Size: size, RefCount: refs}
+			du.Items = append(du.Items, av)
+		}
+	}
+	return du, nil
+}

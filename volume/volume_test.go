@@ -538,3 +538,32 @@ func TestEvents(t *testing.T) {
 		t.Fatalf("events %q, want %q", got, want)
 	}
 }
+
+func TestDiskUsage(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	used := mustCreate(t, s, "used", nil, nil)
+	free := mustCreate(t, s, "free", nil, nil)
+	mustCreate(t, s, "opts", map[string]string{"type": "tmpfs", "device": "tmpfs"}, nil)
+	for v, n := range map[*Volume]int{used: 100, free: 40} {
+		if err := os.WriteFile(filepath.Join(v.Mountpoint, "f"), make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.AddRef("used", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	du, err := s.DiskUsage(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if du.TotalCount != 2 || du.ActiveCount != 1 || du.TotalSize != 140 || du.Reclaimable != 40 || len(du.Items) != 2 {
+		t.Fatalf("usage %+v", du)
+	}
+	if it := du.Items[1]; it.Name != "used" || it.UsageData.Size != 100 || it.UsageData.RefCount != 1 {
+		t.Fatalf("item %+v %+v", it, it.UsageData)
+	}
+	if du, _ := s.DiskUsage(ctx, false); du.Items != nil || du.TotalSize != 140 {
+		t.Fatalf("non-verbose %+v", du)
+	}
+}
