@@ -79,20 +79,6 @@ func (s *Service) putRecord(v *Volume) error {
 	return s.db.Update(func(tx *bolt.Tx) error { return putRecordTx(tx, v) })
 }
 
-func (s *Service) deleteRecords(names ...string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, n := range names {
-			if err := tx.Bucket(bucket).Delete([]byte(n)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // ctime is Docker's CreatedAt for volumes it only knows from disk.
 func ctime(path string) time.Time {
 	fi, err := os.Stat(path)

@@ -118,7 +118,7 @@ func New(root string, db *bolt.DB) (*Service, error) {
 	return s, nil
 }
 
-// load reads the records, drops those whose directory is gone, adopts
+// load reads the records, ignores those whose directory is gone, adopts
 // volume directories that have no record (a crash between the directory
 // rename and the database commit leaves one; Docker's local driver also
 // lists volumes from its directories), and removes leftovers of interrupted
@@ -143,11 +143,11 @@ func (s *Service) load() error {
 			onDisk[name] = true
 		}
 	}
-	var stale []string
 	for name, v := range recs {
+		// The record stays: if the directory comes back (a data root on a
+		// filesystem not mounted yet), so does the volume with its labels.
 		if !onDisk[name] {
-			logrus.WithField("volume", name).Warn("volume directory is missing; forgetting the volume")
-			stale = append(stale, name)
+			logrus.WithField("volume", name).Warn("volume directory is missing; ignoring the volume")
 			continue
 		}
 		s.vols[name] = v
@@ -165,9 +165,6 @@ func (s *Service) load() error {
 		}
 		logrus.WithField("volume", name).Warn("adopted volume directory without a record")
 		s.vols[name] = v
-	}
-	if err := s.deleteRecords(stale...); err != nil {
-		return err
 	}
 	for name, v := range s.vols {
 		v.Mountpoint = s.dataPath(name)

@@ -227,9 +227,11 @@ func TestPersistence(t *testing.T) {
 
 func TestLoadReconciles(t *testing.T) {
 	s, reopen := newTestService(t)
-	mustCreate(t, s, "gone", nil, nil)
+	mustCreate(t, s, "gone", nil, map[string]string{"a": "1"})
 	mustCreate(t, s, "kept", nil, nil)
-	if err := os.RemoveAll(filepath.Join(s.root, "gone")); err != nil {
+	// A missing directory (say its filesystem is not mounted yet) hides
+	// the volume without forgetting it.
+	if err := os.Rename(filepath.Join(s.root, "gone"), filepath.Join(t.TempDir(), "away")); err != nil {
 		t.Fatal(err)
 	}
 	// A directory without a record (crash after the rename) is adopted;
@@ -254,6 +256,13 @@ func TestLoadReconciles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.root, ".create-123")); !os.IsNotExist(err) {
 		t.Fatalf("leftover not removed: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.root, "gone", "_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s3 := reopen()
+	if v, err := s3.Get("gone"); err != nil || v.Labels["a"] != "1" {
+		t.Fatalf("volume back with its directory: %+v %v", v, err)
 	}
 }
 
