@@ -3,6 +3,7 @@ package volume
 import (
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -249,7 +250,7 @@ func TestAPI(t *testing.T) {
 		{"DELETE", "/v1.51/volumes/it-api", 204, ""},
 		{"DELETE", "/v1.51/volumes/it-api", 404, `{"message":"get it-api: no such volume"}`},
 	} {
-		req, _ := newRequest(tt.method, "http://berth"+tt.path)
+		req, _ := http.NewRequest(tt.method, "http://berth"+tt.path, nil)
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
