@@ -181,3 +181,23 @@ func TestMountNFSFailsClearly(t *testing.T) {
 		t.Fatalf("remove after failed mount: %v", err)
 	}
 }
+
+func TestLeftoverWithMountIsKept(t *testing.T) {
+	requireRoot(t)
+	s, reopen := newTestService(t)
+	data := filepath.Join(s.root, ".remove-1", "vol", "_data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := mount.Mount("tmpfs", data, "tmpfs", "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	cleanupMount(t, data)
+	if err := os.WriteFile(filepath.Join(data, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reopen()
+	if _, err := os.Stat(filepath.Join(data, "f")); err != nil {
+		t.Fatalf("deleted through a mount: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +13,6 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/moby/sys/mountinfo"
-	"github.com/sirupsen/logrus"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -86,7 +86,7 @@ func (s *Service) detach(v *Volume) (string, error) {
 func (s *Service) purge(trash string) {
 	if err := os.RemoveAll(trash); err != nil {
 		// load() retries on the next start.
-		logrus.WithError(err).WithField("path", trash).Warn("volumes: cannot delete removed volume data")
+		slog.Warn("volumes: cannot delete removed volume data", "path", trash, "err", err)
 	}
 }
 
@@ -165,7 +165,7 @@ func (s *Service) Prune(ctx context.Context, f filters.Args) (deleted []string, 
 		s.mu.Unlock()
 		if !ok || err != nil {
 			if err != nil {
-				logrus.WithError(err).WithField("volume", name).Warn("could not remove volume")
+				slog.Warn("prune: could not remove volume", "volume", name, "err", err)
 			}
 			continue
 		}

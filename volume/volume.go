@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"time"
 
 	"github.com/moby/sys/mountinfo"
-	"github.com/sirupsen/logrus"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -147,7 +147,7 @@ func (s *Service) load() error {
 		// The record stays: if the directory comes back (a data root on a
 		// filesystem not mounted yet), so does the volume with its labels.
 		if !onDisk[name] {
-			logrus.WithField("volume", name).Warn("volume directory is missing; ignoring the volume")
+			slog.Warn("volume directory is missing; ignoring the volume", "volume", name)
 			continue
 		}
 		s.vols[name] = v
@@ -163,7 +163,7 @@ func (s *Service) load() error {
 		if err := s.putRecord(v); err != nil {
 			return err
 		}
-		logrus.WithField("volume", name).Warn("adopted volume directory without a record")
+		slog.Warn("adopted volume directory without a record", "volume", name)
 		s.vols[name] = v
 	}
 	for name, v := range s.vols {
@@ -183,12 +183,13 @@ func (s *Service) load() error {
 // removeLeftover deletes a temporary directory of an interrupted create or
 // remove, refusing if anything is still mounted below it.
 func (s *Service) removeLeftover(path string) {
-	if mounted, err := mountinfo.Mounted(filepath.Join(path, dataDir)); err != nil || mounted {
-		logrus.WithField("path", path).Warn("volumes: leftover directory still has a mount; leaving it")
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(path))
+	if err != nil || len(mounts) > 0 {
+		slog.Warn("volumes: leftover directory still has a mount; leaving it", "path", path, "err", err)
 		return
 	}
 	if err := os.RemoveAll(path); err != nil {
-		logrus.WithError(err).WithField("path", path).Warn("volumes: cannot remove leftover directory")
+		slog.Warn("volumes: cannot remove leftover directory", "path", path, "err", err)
 	}
 }
 

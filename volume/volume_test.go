@@ -239,8 +239,10 @@ func TestLoadReconciles(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(s.root, "orphan", "_data"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.MkdirAll(filepath.Join(s.root, ".create-123", "_data"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, leftover := range []string{".create-123/_data", ".create-456", ".remove-789/old/_data/file"} {
+		if err := os.MkdirAll(filepath.Join(s.root, leftover), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s2 := reopen()
 	list, err := s2.List(filters.NewArgs())
@@ -254,8 +256,10 @@ func TestLoadReconciles(t *testing.T) {
 	if want := []string{"kept", "orphan"}; !reflect.DeepEqual(names, want) {
 		t.Fatalf("after reconcile %v, want %v", names, want)
 	}
-	if _, err := os.Stat(filepath.Join(s.root, ".create-123")); !os.IsNotExist(err) {
-		t.Fatalf("leftover not removed: %v", err)
+	for _, leftover := range []string{".create-123", ".create-456", ".remove-789"} {
+		if _, err := os.Stat(filepath.Join(s.root, leftover)); !os.IsNotExist(err) {
+			t.Fatalf("leftover %s not removed: %v", leftover, err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(s.root, "gone", "_data"), 0o755); err != nil {
 		t.Fatal(err)
