@@ -201,3 +201,33 @@ func TestLeftoverWithMountIsKept(t *testing.T) {
 		t.Fatalf("deleted through a mount: %v", err)
 	}
 }
+
+func TestRemoveRefusesNestedMount(t *testing.T) {
+	requireRoot(t)
+	s, _ := newTestService(t)
+	v := mustCreate(t, s, "nested", nil, nil)
+	sub := filepath.Join(v.Mountpoint, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := mount.Mount("tmpfs", sub, "tmpfs", "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	cleanupMount(t, sub)
+	if err := os.WriteFile(filepath.Join(sub, "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Remove(context.Background(), "nested", false)
+	if err == nil || !strings.Contains(err.Error(), "remove nested: "+sub+" is still mounted") {
+		t.Fatalf("remove over a nested mount: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(sub, "f")); err != nil {
+		t.Fatalf("data under the mount touched: %v", err)
+	}
+	if err := mount.Unmount(sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(context.Background(), "nested", false); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -59,8 +59,8 @@ func (s *Service) detach(v *Volume) (string, error) {
 	dir := filepath.Join(s.root, v.Name)
 	// Never delete through a mount: a bind-type volume's _data is the
 	// user's own directory while mounted.
-	if mounted, err := mountinfo.Mounted(v.Mountpoint); (err != nil && !errors.Is(err, os.ErrNotExist)) || mounted {
-		return "", opErr("remove", v.Name, fmt.Errorf("volume data %s is still a mount point", v.Mountpoint))
+	if m := mountsUnder(dir); m != "" {
+		return "", opErr("remove", v.Name, fmt.Errorf("%s is still mounted", m))
 	}
 	trash, err := os.MkdirTemp(s.root, ".remove-")
 	if err != nil {
@@ -81,6 +81,19 @@ func (s *Service) detach(v *Volume) (string, error) {
 	delete(s.refs, v.Name)
 	s.emit("destroy", v.Name, map[string]string{"driver": v.Driver})
 	return trash, nil
+}
+
+// mountsUnder names a mount point at or below path ("" if none). An
+// unreadable mount table counts as mounted: removal must not guess.
+func mountsUnder(path string) string {
+	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(path))
+	if err != nil {
+		return path
+	}
+	if len(mounts) > 0 {
+		return mounts[0].Mountpoint
+	}
+	return ""
 }
 
 func (s *Service) purge(trash string) {

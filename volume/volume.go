@@ -183,9 +183,8 @@ func (s *Service) load() error {
 // removeLeftover deletes a temporary directory of an interrupted create or
 // remove, refusing if anything is still mounted below it.
 func (s *Service) removeLeftover(path string) {
-	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(path))
-	if err != nil || len(mounts) > 0 {
-		slog.Warn("volumes: leftover directory still has a mount; leaving it", "path", path, "err", err)
+	if m := mountsUnder(path); m != "" {
+		slog.Warn("volumes: leftover directory still has a mount; leaving it", "path", path, "mount", m)
 		return
 	}
 	if err := os.RemoveAll(path); err != nil {
