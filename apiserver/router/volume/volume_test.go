@@ -196,7 +196,7 @@ func TestFiltersAndPruneVersions(t *testing.T) {
 		`?filters={"label":{"n=aa":true}}`:     {"aa"},
 		`?filters={"label":["n"]}`:             {"aa", "bb"},
 		`?filters={"dangling":{"false":true}}`: {"bb"},
-		`?filters={"name":["^a"]}`:             {"aa"},
+		`?filters={"name":["^aa$"]}`:           {"aa"},
 		`?filters={"driver":["local"]}`:        {"aa", anon.Name, "bb"},
 	} {
 		got := listNames(t, ts, query)
