@@ -580,3 +580,52 @@ func TestDiskUsage(t *testing.T) {
 		t.Fatalf("non-verbose %+v", du)
 	}
 }
+
+// TestConcurrentCreate: racing creates of one name make one volume, and
+// racing removes delete it once (run with -race).
+func TestConcurrentCreate(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	const n = 8
+	got := make(chan *Volume, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			v, err := s.Create(ctx, "shared", "", nil, nil)
+			got <- v
+			errs <- err
+		}()
+	}
+	var first *Volume
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		v := <-got
+		if first == nil {
+			first = v
+		} else if !v.CreatedAt.Equal(first.CreatedAt) {
+			t.Fatal("two different volumes created for one name")
+		}
+	}
+	removed := make(chan error, n)
+	for range n {
+		go func() { removed <- s.Remove(ctx, "shared", false) }()
+	}
+	ok := 0
+	for range n {
+		err := <-removed
+		switch {
+		case err == nil:
+			ok++
+		case !errdefs.IsNotFound(err):
+			t.Fatal(err)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d removes succeeded, want 1", ok)
+	}
+	if entries, _ := os.ReadDir(s.root); len(entries) != 0 {
+		t.Fatalf("root not empty: %v", entries)
+	}
+}
