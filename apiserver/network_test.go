@@ -72,10 +72,16 @@ type cliResult struct {
 // runDockerCLI runs the official docker CLI against sock.
 func runDockerCLI(t *testing.T, bin, sock, stdin string, args ...string) cliResult {
 	t.Helper()
+	return runDockerCLIEnv(t, bin, sock, stdin, "DOCKER_API_VERSION=", args...)
+}
+
+// runDockerCLIEnv is runDockerCLI with one extra environment entry.
+func runDockerCLIEnv(t *testing.T, bin, sock, stdin, env string, args ...string) cliResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, append([]string{"-H", "unix://" + sock}, args...)...)
-	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "DOCKER_HOST=", "DOCKER_CONTEXT=", "DOCKER_API_VERSION=")
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "DOCKER_HOST=", "DOCKER_CONTEXT=", env)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -116,12 +122,17 @@ func TestNetworkCLIsMatchDocker(t *testing.T) {
 	}{
 		{args: []string{"network", "ls"}},
 		{args: []string{"network", "create", "--subnet", "10.10.0.0/24", "--gateway", "10.10.0.254", "--ip-range", "10.10.0.0/25",
-			"--aux-address", "host1=10.10.0.200", "--label", "a=b", "--label", "team=x", "-o", "com.docker.network.bridge.name=br1",
+			"--aux-address", "host1=10.10.0.200", "--label", "a=b", "-o", "com.docker.network.bridge.name=br1",
 			"--internal", "--attachable", "--ipv6", "net1"}},
-		// One subnet per network: docker CLI v28 sends several in map order.
+		// One subnet and at most one label per network: docker CLI v28
+		// orders several by map iteration.
 		{args: []string{"network", "create", "--ipv6", "--ipv4=false", "--subnet", "fd00:10::/64", "--gateway", "fd00:10::fe", "net6"}},
 		{args: []string{"network", "create", "net2"}},
 		{args: []string{"network", "create", "-d", "macvlan", "--scope", "local", "--ipam-driver", "default", "--ipam-opt", "x=y", "net10"}},
+		{args: []string{"network", "create", "--config-only", "--subnet", "10.60.0.0/24", "cfg"}},
+		{args: []string{"network", "create", "--config-from", "cfg", "-d", "macvlan", "derived"}},
+		{args: []string{"network", "inspect", "-f", "{{.ConfigOnly}} {{.ConfigFrom.Network}}", "cfg", "derived"}},
+		{args: []string{"network", "rm", "derived", "cfg"}},
 		{args: []string{"network", "create", "net1"}, code: 1},
 		{args: []string{"network", "create", "bridge"}, code: 1},
 		{args: []string{"network", "create", "--gateway", "10.0.0.1", "x"}, code: 1},
@@ -144,10 +155,12 @@ func TestNetworkCLIsMatchDocker(t *testing.T) {
 		{args: []string{"network", "ls", "-f", "type=nope"}, code: 1},
 		{args: []string{"network", "ls", "-f", "nonsense"}, code: 125},
 		{args: []string{"network", "inspect", "net1"}},
-		{args: []string{"network", "inspect", "-f", "{{.Name}} {{.Driver}} {{json .IPAM}} {{.Internal}} {{index .Labels \"team\"}}", "net1", "bridge"}},
+		{args: []string{"network", "inspect", "-f", "{{.Name}} {{.Driver}} {{json .IPAM}} {{.Internal}} {{index .Labels \"a\"}}", "net1", "bridge"}},
 		{args: []string{"network", "inspect", "--format", "json", "net2"}},
 		{args: []string{"network", "inspect", "-v", "host"}},
 		{args: []string{"network", "inspect", "nope"}, code: 1},
+		{args: []string{"inspect", "--type", "network", "-f", "{{.Name}} {{.Scope}}", "net2"}},
+		{args: []string{"inspect", "-f", "{{.Id}}", "net2"}},
 		{args: []string{"network", "inspect", "net2", "nope"}, code: 1},
 		{args: []string{"network", "connect", "net1", "c1"}},
 		{args: []string{"network", "connect", "--ip", "10.10.0.77", "--alias", "web", "--alias", "w2", "--link", "c1:db", "--driver-opt", "k=v", "net1", "c2"}},
@@ -212,6 +225,8 @@ func TestNetworkRouterRequests(t *testing.T) {
 		{"GET", "/networks?filters=" + `{"bogus":{"x":true}}`, "", 400, `invalid filter 'bogus'`},
 		{"GET", "/networks?filters=" + `{"dangling":{"maybe":true}}`, "", 400, `invalid value for filter 'dangling'`},
 		{"GET", "/networks/", "", 200, `"Name":"bridge"`},
+		{"GET", "/v1.27/networks?filters=" + `{"name":{"bridge":true}}`, "", 200, `"Containers":{}`},
+		{"GET", "/v1.28/networks?filters=" + `{"name":{"bridge":true}}`, "", 200, `"Labels":{}}]`},
 		{"GET", "/networks/bridge?verbose=maybe", "", 400, `invalid value for verbose: maybe`},
 		{"GET", "/networks/bridge?scope=swarm", "", 404, `network bridge not found`},
 		{"GET", "/v1.51/networks/bridge", "", 200, `"Containers":{}`},
@@ -220,6 +235,8 @@ func TestNetworkRouterRequests(t *testing.T) {
 		{"POST", "/networks/bridge/disconnect", `{"Container":"c1"}`, 403, `is not connected`},
 		{"POST", "/networks/prune?filters=" + `{"until":{"1h":true,"2h":true}}`, "", 400, `more than one until filter specified`},
 		{"POST", "/networks/prune?filters=" + `{"dangling":{"true":true}}`, "", 400, `invalid filter 'dangling'`},
+		{"POST", "/v1.24/networks/prune", "", 400, `POST /networks/prune requires minimum API version 1.25`},
+		{"POST", "/v1.25/networks/prune?filters=" + `{"label":{"nothing":true}}`, "", 200, `{"NetworksDeleted":null}`},
 		{"DELETE", "/networks/host", "", 403, `host is a pre-defined network and cannot be removed`},
 		{"DELETE", "/networks/old", "", 204, ``},
 	}
@@ -263,6 +280,40 @@ func TestNetworkRouterRequests(t *testing.T) {
 		}
 		if got := len(ne.n.LastConnect.EndpointConfig.MacAddress) > 0; got != tc.want {
 			t.Errorf("API %s: MacAddress reached backend = %v", tc.version, got)
+		}
+	}
+}
+
+// TestNetworkOldAPIDockerCLI drives the routes with the docker CLI pinned to
+// old API versions, whose request bodies differ (CheckDuplicate before
+// 1.44, no EnableIPv4 before 1.48).
+func TestNetworkOldAPIDockerCLI(t *testing.T) {
+	bin, err := exec.LookPath("docker")
+	if err != nil {
+		t.Skip("docker CLI not installed")
+	}
+	for _, v := range []string{"1.24", "1.41", "1.43", "1.47"} {
+		e := newNetEnv(t)
+		name := "old" + strings.ReplaceAll(v, ".", "")
+		steps := []struct {
+			args []string
+			out  string
+		}{
+			{[]string{"network", "create", "--subnet", "10.5.0.0/24", "--label", "v=" + v, name}, fake.NetworkID(name) + "\n"},
+			{[]string{"network", "ls", "-f", "label=v=" + v, "--format", "{{.Name}} {{.Driver}}"}, name + " bridge\n"},
+			{[]string{"network", "connect", "--alias", "x", name, "c1"}, ""},
+			{[]string{"network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}", name}, "c1 10.5.0.2/24\n"},
+			{[]string{"network", "disconnect", name, "c1"}, ""},
+			{[]string{"network", "rm", name}, name + "\n"},
+		}
+		for _, st := range steps {
+			r := runDockerCLIEnv(t, bin, e.sock, "", "DOCKER_API_VERSION="+v, st.args...)
+			if r.code != 0 || r.out != st.out {
+				t.Errorf("API %s: docker %v: exit %d stdout %q stderr %q, want %q", v, st.args, r.code, r.out, r.err, st.out)
+			}
+		}
+		if e.n.LastCreate.EnableIPv4 != nil {
+			t.Errorf("API %s: EnableIPv4 reached the backend", v)
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	networkrouter "github.com/berth-project/berth/apiserver/router/network"
 	"github.com/berth-project/berth/apiserver/router/notimpl"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
+	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/daemon/config"
 	"github.com/berth-project/berth/events"
@@ -29,6 +30,7 @@ import (
 	"github.com/berth-project/berth/layer"
 	"github.com/berth-project/berth/lifecycle"
 	"github.com/berth-project/berth/network"
+	"github.com/berth-project/berth/volume"
 	eventtypes "github.com/moby/moby/api/types/events"
 	digest "github.com/opencontainers/go-digest"
 	bolt "go.etcd.io/bbolt"
@@ -47,6 +49,7 @@ type Daemon struct {
 	images    *image.Service
 	net       *network.Manager
 	lifecycle *lifecycle.Service
+	volumes   *volume.Service
 	store     *container.Store
 	server    *apiserver.Server
 	started   time.Time
@@ -76,6 +79,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if d.layers, err = layer.New(filepath.Join(cfg.DataRoot, "layers")); err != nil {
 		return nil, err
 	}
+	if d.volumes, err = volume.New(filepath.Join(cfg.DataRoot, "volumes"), db); err != nil {
+		return nil, err
+	}
+	d.volumes.SetEvents(func(action, name string, attrs map[string]string) {
+		d.events.Log(eventtypes.VolumeEventType, eventtypes.Action(action), name, attrs)
+	})
 	if d.store, err = container.NewStore(db); err != nil {
 		return nil, err
 	}
@@ -149,6 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		containerrouter.NewRouter(d.lifecycle),
 		networkrouter.NewRouter(d.lifecycle),
 		imagerouter.NewRouter(d.images),
+		volumerouter.NewRouter(d.volumes),
 	)
 	return d, nil
 }
@@ -216,6 +226,12 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	if d.net != nil && !d.cfg.LiveRestore {
 		if err := d.net.Shutdown(ctx); err != nil {
 			d.log.Warn("network shutdown", "err", err)
+		}
+	}
+	// With live-restore running containers keep their volume mounts.
+	if d.volumes != nil && !d.cfg.LiveRestore {
+		if err := d.volumes.Shutdown(); err != nil {
+			d.log.Warn("volume shutdown", "err", err)
 		}
 	}
 	d.close()

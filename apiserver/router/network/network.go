@@ -88,6 +88,9 @@ func (n *networkRouter) list(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		return err
 	}
+	if !httputils.VersionAtLeast(ctx, "1.28") {
+		return n.listFull(ctx, w, list)
+	}
 	if list == nil {
 		list = []network.Summary{}
 	}
@@ -95,6 +98,37 @@ func (n *networkRouter) list(ctx context.Context, w http.ResponseWriter, r *http
 		fillMaps(&list[i].Network)
 	}
 	return httputils.WriteJSON(w, http.StatusOK, list)
+}
+
+// listFull answers API < 1.28, where the list carried each network's
+// Containers like inspect does.
+func (n *networkRouter) listFull(ctx context.Context, w http.ResponseWriter, list []network.Summary) error {
+	full := make([]network.Inspect, 0, len(list))
+	for _, s := range list {
+		nw, err := n.b.NetworkInspect(ctx, s.ID, false, "")
+		if errdefs.IsNotFound(err) {
+			continue // removed since it was listed
+		}
+		if err != nil {
+			return err
+		}
+		full = append(full, inspectShape(ctx, nw))
+	}
+	return httputils.WriteJSON(w, http.StatusOK, full)
+}
+
+// inspectShape applies Docker's response shape and version rules to an
+// inspect result.
+func inspectShape(ctx context.Context, nw network.Inspect) network.Inspect {
+	fillMaps(&nw.Network)
+	if nw.Containers == nil {
+		nw.Containers = map[string]network.EndpointResource{}
+	}
+	// Status (IPAM usage) appeared in API 1.52.
+	if !httputils.VersionAtLeast(ctx, "1.52") {
+		nw.Status = nil
+	}
+	return nw
 }
 
 // fillMaps turns nil Options/Labels into {} because Docker always sends
@@ -123,15 +157,7 @@ func (n *networkRouter) inspect(ctx context.Context, w http.ResponseWriter, r *h
 	if err != nil {
 		return err
 	}
-	fillMaps(&nw.Network)
-	if nw.Containers == nil {
-		nw.Containers = map[string]network.EndpointResource{}
-	}
-	// Status (IPAM usage) appeared in API 1.52.
-	if !httputils.VersionAtLeast(ctx, "1.52") {
-		nw.Status = nil
-	}
-	return httputils.WriteJSON(w, http.StatusOK, nw)
+	return httputils.WriteJSON(w, http.StatusOK, inspectShape(ctx, nw))
 }
 
 // createRequest is the create body of every API version: clients speaking
@@ -215,6 +241,9 @@ func (n *networkRouter) remove(ctx context.Context, w http.ResponseWriter, r *ht
 }
 
 func (n *networkRouter) prune(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+	if !httputils.VersionAtLeast(ctx, "1.25") {
+		return errdefs.InvalidParameter("POST /networks/prune requires minimum API version 1.25")
+	}
 	if err := httputils.ParseForm(r); err != nil {
 		return err
 	}
