@@ -107,6 +107,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 			return nil, fmt.Errorf("default bridge: %w", err)
 		}
 	}
+	if d.volumes, err = volume.New(filepath.Join(cfg.DataRoot, "volumes"), db); err != nil {
+		return nil, err
+	}
 	shim, err := findShim()
 	if err != nil {
 		return nil, err
@@ -134,7 +137,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		DNS:            cfg.DNS,
 		InitPath:       findInit(),
 		CgroupParent:   "/" + CgroupParent(cfg.ExecRoot),
-	}, d.store, d.images, d.layers, d.net, d.events)
+	}, d.store, d.images, d.layers, d.net, d.events, d.volumes)
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,11 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	}
 	tr.mark("mount")
 	undo = append(undo, func() { _ = s.layers.Unmount(c.ID) })
+	mounts, releaseMounts, err := s.setupMounts(c, rootfs)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, releaseMounts)
 
 	netnsPath, ep, err := s.setupNetwork(ctx, c)
 	if err != nil {
@@ -131,6 +136,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		ResolvConfPath: c.ResolvConfPath,
 		CgroupsPath:    filepath.Join(s.cfg.CgroupParent, c.ID),
 		InitPath:       s.cfg.InitPath,
+		ExtraMounts:    mounts,
 	})
 	if err != nil {
 		return err
@@ -428,6 +434,7 @@ func (s *Service) releaseRunResources(c *container.Container, tr *trace) {
 	tr.mark("network")
 	c.Endpoint = nil
 	_ = s.layers.Unmount(c.ID)
+	s.releaseMounts(c)
 	tr.mark("unmount")
 	_ = os.RemoveAll(s.bundleDir(c.ID))
 }
