@@ -107,9 +107,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 			return nil, fmt.Errorf("default bridge: %w", err)
 		}
 	}
-	if d.volumes, err = volume.New(filepath.Join(cfg.DataRoot, "volumes"), db); err != nil {
-		return nil, err
-	}
 	shim, err := findShim()
 	if err != nil {
 		return nil, err
