@@ -128,10 +128,17 @@ func (s *Service) planMounts(cfg *containertypes.Config, hc *containertypes.Host
 	return mps, nil
 }
 
-// checkVolumeMount rejects volume options berth's local driver lacks.
+// checkVolumeMount rejects what the local driver would refuse at volume
+// creation, before anything is created.
 func checkVolumeMount(mp *container.MountPoint) error {
-	if mp.Type == mount.TypeVolume && mp.Driver != "" && mp.Driver != "local" {
+	if mp.Type != mount.TypeVolume {
+		return nil
+	}
+	if mp.Driver != "" && mp.Driver != "local" {
 		return errdefs.NotFound("error looking up volume plugin %s: plugin %q not found", mp.Driver, mp.Driver)
+	}
+	if mp.Name != "" {
+		return validateVolumeName(mp.Name)
 	}
 	return nil
 }
@@ -239,12 +246,12 @@ func volumeNames(c *container.Container) []string {
 // mounts the volumes, fills empty new ones from the image, creates missing
 // -v bind sources, checks propagation and returns the OCI mounts. release
 // unmounts the volumes again.
-func (s *Service) setupMounts(c *container.Container, rootfs string) (_ []specs.Mount, release func(), retErr error) {
+func (s *Service) setupMounts(c *container.Container, rootfs string) (_ []specs.Mount, _ func(), retErr error) {
 	if len(c.MountPoints) == 0 {
 		return nil, func() {}, nil
 	}
 	mounted := map[string]string{}
-	release = func() {
+	release := func() {
 		for name := range mounted {
 			_ = s.vols.Unmount(name, c.ID)
 		}

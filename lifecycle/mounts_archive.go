@@ -26,13 +26,13 @@ import (
 // mount, and every target is opened inside the view (openat2 in root)
 // before anything is mounted on it: a symlink planted in the rootfs
 // cannot redirect a mount onto the host.
-func (s *Service) containerFS(c *container.Container) (root string, release func(), retErr error) {
+func (s *Service) containerFS(c *container.Container) (_ string, _ func(), retErr error) {
 	rootfs, err := s.layers.Mount(c.ID)
 	if err != nil {
 		return "", nil, err
 	}
 	var cleanups []func()
-	release = func() {
+	release := func() {
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			cleanups[i]()
 		}

@@ -211,11 +211,6 @@ func validateMount(m *mount.Mount, checkSource bool) error {
 		if o := m.VolumeOptions; o != nil && o.Subpath != "" {
 			return fail(errors.New("volume subpath: not implemented"))
 		}
-		if m.Source != "" {
-			if err := validateVolumeName(m.Source); err != nil {
-				return err
-			}
-		}
 		if o := m.VolumeOptions; o != nil && o.DriverConfig != nil {
 			if d := o.DriverConfig.Name; d != "" && d != "local" {
 				return errdefs.NotFound("error looking up volume plugin %s: plugin %q not found", d, d)
