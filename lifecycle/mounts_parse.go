@@ -211,11 +211,6 @@ func validateMount(m *mount.Mount, checkSource bool) error {
 		if o := m.VolumeOptions; o != nil && o.Subpath != "" {
 			return fail(errors.New("volume subpath: not implemented"))
 		}
-		if o := m.VolumeOptions; o != nil && o.DriverConfig != nil {
-			if d := o.DriverConfig.Name; d != "" && d != "local" {
-				return errdefs.NotFound("error looking up volume plugin %s: plugin %q not found", d, d)
-			}
-		}
 	case mount.TypeTmpfs:
 		if m.Source != "" {
 			return fail(errors.New("field Source must not be specified"))
