@@ -35,7 +35,9 @@ func TestTmpfsMount(t *testing.T) {
 }
 
 func TestRootfsPropagation(t *testing.T) {
-	bind := func(opts ...string) specs.Mount { return specs.Mount{Type: "bind", Options: append([]string{"rbind"}, opts...)} }
+	bind := func(opts ...string) specs.Mount {
+		return specs.Mount{Type: "bind", Options: append([]string{"rbind"}, opts...)}
+	}
 	tests := []struct {
 		name string
 		ms   []specs.Mount
