@@ -8,6 +8,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/berth-project/berth/container"
@@ -15,6 +16,7 @@ import (
 	"github.com/berth-project/berth/runtime/oci"
 	"github.com/berth-project/berth/volume"
 	containertypes "github.com/moby/moby/api/types/container"
+	eventtypes "github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/mount"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
@@ -290,6 +292,10 @@ func (s *Service) setupMounts(c *container.Container, rootfs string) (_ []specs.
 				}
 			}
 			out = append(out, bindMount(mp, src))
+			s.volumeEvent("mount", mp.Name, map[string]string{
+				"driver": mp.Driver, "container": c.ID, "destination": dest,
+				"read/write": strconv.FormatBool(mp.RW), "propagation": string(mp.Propagation),
+			})
 		case mount.TypeBind:
 			if err := prepareBindSource(mp); err != nil {
 				return nil, nil, err
@@ -347,6 +353,14 @@ func (s *Service) releaseMounts(c *container.Container) {
 	}
 	for _, name := range volumeNames(c) {
 		_ = s.vols.Unmount(name, c.ID)
+		s.volumeEvent("unmount", name, map[string]string{"driver": "local", "container": c.ID})
+	}
+}
+
+// volumeEvent logs Docker's volume mount/unmount events.
+func (s *Service) volumeEvent(action eventtypes.Action, name string, attrs map[string]string) {
+	if s.events != nil {
+		s.events.Log(eventtypes.VolumeEventType, action, name, attrs)
 	}
 }
 

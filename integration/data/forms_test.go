@@ -87,6 +87,23 @@ func TestVolumeForms(t *testing.T) {
 			if len(ms) != 4 {
 				t.Errorf("inspect Mounts: %+v", ms)
 			}
+			// ps --filter volume= by name and by destination
+			for _, f := range []string{vol, "/data", host} {
+				if out := must(t, run, "ps", "-a", "--filter", "volume="+f, "--format", "{{.Names}}"); out != ctr+"\n" {
+					t.Errorf("ps --filter volume=%s: %q", f, out)
+				}
+			}
+			// --mount with volume-opt (a tmpfs-backed local volume) and volume-label
+			optVol := uniq(t, name, "opts")
+			defer run("volume", "rm", "-f", optVol)
+			out = must(t, run, "run", "--rm", "--mount", "type=volume,src="+optVol+",dst=/o,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-opt=o=size=1m,volume-label=purpose=test",
+				"busybox", "grep", " /o ", "/proc/mounts")
+			if !strings.HasPrefix(out, "tmpfs /o tmpfs") || !strings.Contains(out, "size=1024k") {
+				t.Errorf("volume-opt tmpfs volume: %q", out)
+			}
+			if out := must(t, run, "volume", "inspect", "--format", "{{.Labels.purpose}} {{.Options.type}}", optVol); out != "test tmpfs\n" {
+				t.Errorf("volume-label/volume-opt: %q", out)
+			}
 		})
 	}
 }

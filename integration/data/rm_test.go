@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -105,4 +106,32 @@ func waitGone(t *testing.T, run cli, ctr string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("container %s not removed", ctr)
+}
+
+// TestVolumeEvents: create, mount and unmount volume events, as Docker
+// sends them for a run with a named volume.
+func TestVolumeEvents(t *testing.T) {
+	d := daemon(t)
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			vol := uniq(t, name, "ev")
+			defer run("volume", "rm", "-f", vol)
+			since := time.Now().Add(-time.Second).Unix()
+			must(t, run, "run", "--rm", "-v", vol+":/d", "busybox", "true")
+			var out string
+			for i := 0; i < 40; i++ {
+				out = must(t, run, "events", "--since", fmt.Sprint(since), "--until", fmt.Sprint(time.Now().Unix()+1),
+					"--filter", "type=volume", "--filter", "volume="+vol, "--format", "{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes \"destination\"}}")
+				if strings.Contains(out, "unmount") {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			for _, want := range []string{"create " + vol, "mount " + vol + " /d", "unmount " + vol} {
+				if !strings.Contains(out, want) {
+					t.Errorf("events lack %q:\n%s", want, out)
+				}
+			}
+		})
+	}
 }
