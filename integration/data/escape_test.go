@@ -3,6 +3,7 @@ package data
 import (
 	"archive/tar"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,21 @@ func TestSymlinkEscape(t *testing.T) {
 				ls := must(t, run, "run", "--rm", "-v", vol+":/v", "busybox", "ls", "/v")
 				if !strings.Contains(ls, "image-marker") || len(strings.Fields(ls)) >= len(hostEtc) {
 					t.Errorf("%s: volume content %q", target, ls)
+				}
+				// cp into the symlinked mount point lands in the volume
+				ctr := uniq(t, name, "cp"+strings.TrimPrefix(target, "/"))
+				must(t, run, "create", "--name", ctr, "-v", vol+":"+target, img)
+				src := filepath.Join(t.TempDir(), "copied-in")
+				if err := os.WriteFile(src, []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				must(t, run, "cp", src, ctr+":"+target+"/")
+				must(t, run, "rm", ctr)
+				if out := must(t, run, "run", "--rm", "-v", vol+":/v", "busybox", "ls", "/v"); !strings.Contains(out, "copied-in") {
+					t.Errorf("cp into %s/: volume has %q", target, out)
+				}
+				if _, err := os.Stat("/etc/copied-in"); err == nil {
+					t.Fatalf("cp wrote the host's /etc")
 				}
 				must(t, run, "volume", "rm", vol)
 			}
