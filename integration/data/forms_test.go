@@ -2,6 +2,8 @@ package data
 
 import (
 	"archive/tar"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -205,5 +207,39 @@ func TestImageVolumeAndCopyIn(t *testing.T) {
 				t.Errorf("image content copied into a bind source: %v", entries)
 			}
 		})
+	}
+}
+
+// TestBadMountsStatus checks the HTTP status codes of refused creates.
+func TestBadMountsStatus(t *testing.T) {
+	d := daemon(t)
+	missing := filepath.Join(t.TempDir(), "missing")
+	cases := []struct {
+		hostConfig string
+		want       int
+	}{
+		{`{"Binds":["x/y:/data"]}`, http.StatusBadRequest},
+		{`{"Binds":["..:/data"]}`, http.StatusBadRequest},
+		{`{"Binds":["vol:relative"]}`, http.StatusBadRequest},
+		{`{"Binds":["/data:/data:bogus"]}`, http.StatusBadRequest},
+		{`{"Mounts":[{"Type":"bind","Source":"` + missing + `","Target":"/data"}]}`, http.StatusBadRequest},
+		{`{"Mounts":[{"Type":"volume","Source":"a..b/c","Target":"/data"}]}`, http.StatusBadRequest},
+		{`{"Binds":["vv:/data","ww:/data"]}`, http.StatusBadRequest},
+		{`{"VolumesFrom":["nosuchcontainer"]}`, http.StatusBadRequest},
+	}
+	for _, c := range cases {
+		body := `{"Image":"busybox","Cmd":["true"],"HostConfig":` + c.hostConfig + `}`
+		resp, err := d.HTTPClient().Post("http://berth/containers/create", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: %d %s, want %d", c.hostConfig, resp.StatusCode, msg, c.want)
+		}
+	}
+	if out := must(t, d.Run, "volume", "ls", "-q", "--filter", "name=vv"); out != "" {
+		t.Errorf("a refused create left volumes: %q", out)
 	}
 }
