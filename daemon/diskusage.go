@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync"
 
@@ -21,29 +22,43 @@ import (
 // stopped containers' writable layers, unused images' unshared bytes and
 // unused volumes. berth has no build cache yet, so that section is empty.
 func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsageOptions) (*system.DiskUsage, error) {
-	du := &system.DiskUsage{}
+	// The three kinds walk different directories: size them in parallel.
+	var (
+		wg         sync.WaitGroup
+		ctrs       []containertypes.Summary
+		imgs       []imagetypes.Summary
+		layersSize int64
+		vu         *volumetypes.DiskUsage
+		errs       [3]error
+	)
 	if opts.Containers || opts.Images {
-		ctrs, err := d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Size: opts.Containers, Filters: filters.NewArgs()})
-		if err != nil {
-			return nil, err
-		}
-		if opts.Containers {
-			du.ContainerUsage = containerUsage(ctrs)
-		}
-		if opts.Images {
-			iu, err := d.imageUsage(ctx, ctrs)
-			if err != nil {
-				return nil, err
+		wg.Go(func() {
+			ctrs, errs[0] = d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Size: opts.Containers, Filters: filters.NewArgs()})
+		})
+	}
+	if opts.Images {
+		wg.Go(func() {
+			imgs, errs[1] = d.images.Images(ctx, imagerouter.ListOptions{All: true, SharedSize: true, Filters: filters.NewArgs()})
+			if infos, err := d.layers.List(); err == nil {
+				for _, l := range infos {
+					layersSize += l.Size
+				}
 			}
-			du.ImageUsage = iu
-		}
+		})
 	}
 	if opts.Volumes {
-		vu, err := volumeUsage(d.volumes)
-		if err != nil {
-			return nil, err
-		}
-		du.VolumeUsage = vu
+		wg.Go(func() { vu, errs[2] = volumeUsage(d.volumes) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
+	}
+	du := &system.DiskUsage{VolumeUsage: vu}
+	if opts.Containers {
+		du.ContainerUsage = containerUsage(ctrs)
+	}
+	if opts.Images {
+		du.ImageUsage = imageUsage(imgs, layersSize, ctrs)
 	}
 	if opts.BuildCache {
 		du.BuildCacheUsage = &build.DiskUsage{Items: []build.CacheRecord{}}
@@ -68,31 +83,21 @@ func containerUsage(ctrs []containertypes.Summary) *containertypes.DiskUsage {
 // imageUsage counts each image's containers; TotalSize is the layer
 // store's size (shared layers once), reclaimable what removing the unused
 // images would free (their unshared bytes).
-func (d *Daemon) imageUsage(ctx context.Context, ctrs []containertypes.Summary) (*imagetypes.DiskUsage, error) {
-	imgs, err := d.images.Images(ctx, imagerouter.ListOptions{All: true, SharedSize: true, Filters: filters.NewArgs()})
-	if err != nil {
-		return nil, err
-	}
+func imageUsage(imgs []imagetypes.Summary, layersSize int64, ctrs []containertypes.Summary) *imagetypes.DiskUsage {
 	uses := map[string]int64{}
 	for _, c := range ctrs {
 		uses[c.ImageID]++
 	}
-	iu := &imagetypes.DiskUsage{Items: imgs, TotalCount: int64(len(imgs))}
-	if infos, err := d.layers.List(); err == nil {
-		for _, l := range infos {
-			iu.TotalSize += l.Size
-		}
-	}
+	iu := &imagetypes.DiskUsage{Items: imgs, TotalCount: int64(len(imgs)), TotalSize: layersSize}
 	for i := range imgs {
 		imgs[i].Containers = uses[imgs[i].ID]
 		if imgs[i].Containers > 0 {
 			iu.ActiveCount++
 		} else {
-			shared := max(imgs[i].SharedSize, 0)
-			iu.Reclaimable += imgs[i].Size - shared
+			iu.Reclaimable += imgs[i].Size - max(imgs[i].SharedSize, 0)
 		}
 	}
-	return iu, nil
+	return iu
 }
 
 // volumeUsage sizes every volume (directory walks, a few at a time) and
