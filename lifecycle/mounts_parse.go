@@ -209,7 +209,7 @@ func validateMount(m *mount.Mount, checkSource bool) error {
 		}
 	case mount.TypeVolume:
 		if o := m.VolumeOptions; o != nil && o.Subpath != "" {
-			return fail(errors.New("volume subpath: not implemented"))
+			return errdefs.NotImplemented("invalid mount config for type %q: volume-subpath: not implemented", m.Type)
 		}
 	case mount.TypeTmpfs:
 		if m.Source != "" {

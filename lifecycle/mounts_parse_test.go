@@ -91,6 +91,10 @@ func TestParseMountSpec(t *testing.T) {
 			wantErr: "invalid option: suid"},
 		{name: "bind options on a volume", m: mount.Mount{Type: mount.TypeVolume, Target: "/t", BindOptions: &mount.BindOptions{}},
 			wantErr: "field BindOptions must not be specified"},
+		{name: "subpath", m: mount.Mount{Type: mount.TypeVolume, Source: "v1", Target: "/t", VolumeOptions: &mount.VolumeOptions{Subpath: "x"}},
+			wantErr: "volume-subpath: not implemented"},
+		{name: "image mount", m: mount.Mount{Type: mount.TypeImage, Source: "busybox", Target: "/t"},
+			wantErr: `mount type "image": not implemented`},
 		{name: "unknown type", m: mount.Mount{Type: "weird", Target: "/t"},
 			wantErr: `invalid mount config for type "weird": mount type unknown`},
 	}
