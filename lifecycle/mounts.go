@@ -179,8 +179,10 @@ func (s *Service) registerMounts(ctx context.Context, id string, mps map[string]
 			if mp.Driver == "" {
 				mp.Driver = "local"
 			}
-			if mp.Mode == "" && (mp.Spec.Type != "" || mp.Spec.Source != "") {
-				mp.Mode = "z" // Docker's setBindModeIfNull for -v/--mount volumes
+			if mp.Mode == "" && mp.Spec.Type != "" {
+				// Docker's setBindModeIfNull for -v/--mount volumes (an
+				// image or -v /x VOLUME has no Spec and keeps "").
+				mp.Mode = "z"
 			}
 		} else if _, err := s.vols.Get(mp.Name); err != nil {
 			return err
