@@ -3,14 +3,12 @@ package daemon
 import (
 	"context"
 	"errors"
-	"runtime"
 	"sync"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	"github.com/berth-project/berth/internal/filters"
-	"github.com/berth-project/berth/volume"
 	"github.com/moby/moby/api/types/build"
 	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
@@ -20,7 +18,8 @@ import (
 
 // SystemDiskUsage implements GET /system/df. RECLAIMABLE follows Docker:
 // stopped containers' writable layers, unused images' unshared bytes and
-// unused volumes. berth has no build cache yet, so that section is empty.
+// unused volumes (the volume store's DiskUsage). berth has no build cache
+// yet, so that section is empty.
 func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsageOptions) (*system.DiskUsage, error) {
 	// The three kinds walk different directories: size them in parallel.
 	var (
@@ -47,7 +46,9 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsag
 		})
 	}
 	if opts.Volumes {
-		wg.Go(func() { vu, errs[2] = volumeUsage(d.volumes) })
+		// Items always: the router drops them unless asked (verbose) and
+		// the pre-1.52 body needs them.
+		wg.Go(func() { vu, errs[2] = d.volumes.DiskUsage(ctx, true) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {
@@ -98,41 +99,4 @@ func imageUsage(imgs []imagetypes.Summary, layersSize int64, ctrs []containertyp
 		}
 	}
 	return iu
-}
-
-// volumeUsage sizes every volume (directory walks, a few at a time) and
-// counts the containers referencing it.
-func volumeUsage(vs *volume.Service) (*volumetypes.DiskUsage, error) {
-	vols, err := vs.List(filters.NewArgs())
-	if err != nil {
-		return nil, err
-	}
-	items := make([]volumetypes.Volume, len(vols))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0)*2)
-	for i, v := range vols {
-		items[i] = volume.APIVolume(v)
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, name string) {
-			defer func() { <-sem; wg.Done() }()
-			size, err := vs.Size(name)
-			if err != nil {
-				size = -1 // Docker's "unknown"
-			}
-			items[i].UsageData = &volumetypes.UsageData{Size: size, RefCount: int64(len(vs.Refs(name)))}
-		}(i, v.Name)
-	}
-	wg.Wait()
-	vu := &volumetypes.DiskUsage{Items: items, TotalCount: int64(len(items))}
-	for _, v := range items {
-		size := max(v.UsageData.Size, 0)
-		vu.TotalSize += size
-		if v.UsageData.RefCount > 0 {
-			vu.ActiveCount++
-		} else {
-			vu.Reclaimable += size
-		}
-	}
-	return vu, nil
 }
