@@ -8,6 +8,7 @@ import (
 	"time"
 
 	containertypes "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 )
 
@@ -30,6 +31,28 @@ type State struct {
 type Endpoint struct {
 	NetworkName string
 	network.EndpointSettings
+}
+
+// MountPoint is a volume, bind or tmpfs mount of the container, shaped
+// like Docker's record so inspect and --volumes-from carry the same facts.
+type MountPoint struct {
+	Type        mount.Type
+	Name        string `json:",omitempty"` // volume name
+	Source      string `json:",omitempty"` // host path: bind source or volume mountpoint
+	Destination string
+	Driver      string `json:",omitempty"`
+	Mode        string `json:",omitempty"` // the user's -v mode string ("z" for named volumes)
+	RW          bool
+	Propagation mount.Propagation `json:",omitempty"`
+	// Spec is the request that made the mount; an empty Spec.Source on a
+	// volume marks it anonymous (removed by rm -v and --rm).
+	Spec mount.Mount
+	// CopyData fills an empty volume with the image content under
+	// Destination when the container starts.
+	CopyData bool `json:",omitempty"`
+	// SkipMountpointCreation: a --mount bind source must exist at start
+	// (a -v source is created).
+	SkipMountpointCreation bool `json:",omitempty"`
 }
 
 // Container is one container record. Fields are guarded by the embedded
@@ -66,6 +89,8 @@ type Container struct {
 	HasBeenStarted bool
 	// Runtime is the OCI runtime name used at start.
 	Runtime string
+	// MountPoints are the volumes, binds and --mount tmpfs, by destination.
+	MountPoints map[string]*MountPoint `json:",omitempty"`
 
 	// Removed is set (in memory) once the record is deleted, for waiters on
 	// the "removed" condition.

@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		DNSOptions:     cfg.DNSOptions,
 		InitPath:       findInit(),
 		CgroupParent:   "/" + CgroupParent(cfg.ExecRoot),
-	}, d.store, d.images, d.layers, d.net, d.events)
+	}, d.store, d.images, d.layers, d.net, d.events, d.volumes)
 	if err != nil {
 		return nil, err
 	}

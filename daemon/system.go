@@ -14,7 +14,6 @@ import (
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/internal/filters"
 	containertypes "github.com/moby/moby/api/types/container"
-	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
 	"golang.org/x/sys/unix"
 )
@@ -155,40 +154,6 @@ func memTotal() int64 {
 		return 0
 	}
 	return int64(si.Totalram) * int64(si.Unit)
-}
-
-// SystemDiskUsage implements GET /system/df for images and containers;
-// volumes and build cache come with their issues.
-func (d *Daemon) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error) {
-	imgs, err := d.images.Images(ctx, imagerouter.ListOptions{All: true, Filters: filters.NewArgs()})
-	if err != nil {
-		return nil, err
-	}
-	ctrs, err := d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Size: true, Filters: filters.NewArgs()})
-	if err != nil {
-		return nil, err
-	}
-	used := map[string]bool{}
-	cu := &containertypes.DiskUsage{Items: ctrs, TotalCount: int64(len(ctrs))}
-	for _, c := range ctrs {
-		used[c.ImageID] = true
-		cu.TotalSize += c.SizeRw
-		if c.State == containertypes.StateRunning || c.State == containertypes.StatePaused {
-			cu.ActiveCount++
-		} else {
-			cu.Reclaimable += c.SizeRw
-		}
-	}
-	iu := &imagetypes.DiskUsage{Items: imgs, TotalCount: int64(len(imgs))}
-	for i := range imgs {
-		iu.TotalSize += imgs[i].Size
-		if used[imgs[i].ID] {
-			iu.ActiveCount++
-		} else {
-			iu.Reclaimable += imgs[i].Size
-		}
-	}
-	return &system.DiskUsage{ImageUsage: iu, ContainerUsage: cu}, nil
 }
 
 // SubscribeEvents implements GET /events.

@@ -14,18 +14,19 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
-// withRootfs mounts the container's filesystem for the duration of fn
-// (reference counted, so it is safe while the container runs).
+// withRootfs mounts the container's filesystem with its volumes for the
+// duration of fn (reference counted, so it is safe while the container
+// runs).
 func (s *Service) withRootfs(name string, fn func(id, rootfs string) error) error {
 	c, err := s.get(name)
 	if err != nil {
 		return err
 	}
-	rootfs, err := s.layers.Mount(c.ID)
+	rootfs, release, err := s.containerFS(c)
 	if err != nil {
 		return err
 	}
-	defer s.layers.Unmount(c.ID)
+	defer release()
 	return fn(c.ID, rootfs)
 }
 
@@ -84,21 +85,21 @@ func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.
 	if err != nil {
 		return nil, nil, err
 	}
-	rootfs, err := s.layers.Mount(c.ID)
+	rootfs, release, err := s.containerFS(c)
 	if err != nil {
 		return nil, nil, err
 	}
 	st, _, err := statInRoot(rootfs, p)
 	if err != nil {
-		s.layers.Unmount(c.ID)
+		release()
 		return nil, nil, notFoundIn(err, p, name)
 	}
 	rc, err := archive.TarPath(rootfs, path.Clean("/"+p), archive.TarOptions{})
 	if err != nil {
-		s.layers.Unmount(c.ID)
+		release()
 		return nil, nil, err
 	}
-	return &unmountOnClose{ReadCloser: rc, fn: func() { s.layers.Unmount(c.ID) }}, st, nil
+	return &unmountOnClose{ReadCloser: rc, fn: release}, st, nil
 }
 
 type unmountOnClose struct {
@@ -116,14 +117,17 @@ func (u *unmountOnClose) Close() error {
 // lands inside the container root and nowhere else.
 func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, copyUIDGID, noOverwriteDirNonDir bool, content io.Reader) error {
 	return s.withRootfs(name, func(id, rootfs string) error {
-		c, _ := s.get(id)
-		c.Lock()
-		ro := c.HostConfig.ReadonlyRootfs
-		c.Unlock()
-		if ro {
-			return errdefs.Forbidden("container rootfs is marked read-only")
-		}
 		dst, err := securejoin.SecureJoin(rootfs, p)
+		if err != nil {
+			return err
+		}
+		c, err := s.get(id)
+		if err != nil {
+			return err
+		}
+		c.Lock()
+		err = checkWritable(c, strings.TrimPrefix(dst, rootfs))
+		c.Unlock()
 		if err != nil {
 			return err
 		}
@@ -148,23 +152,28 @@ func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, cop
 	})
 }
 
-// ContainerExport implements GET /containers/{id}/export.
+// ContainerExport implements GET /containers/{id}/export: the rootfs
+// alone, without volume or bind contents (as Docker).
 func (s *Service) ContainerExport(ctx context.Context, name string, out io.Writer) error {
-	return s.withRootfs(name, func(id, rootfs string) error {
-		rc, err := archive.TarDir(rootfs, archive.TarOptions{})
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		_, err = io.Copy(out, rc)
-		if err == nil {
-			c, _ := s.get(id)
-			if c != nil {
-				s.logEvent(c, "export", nil)
-			}
-		}
+	c, err := s.get(name)
+	if err != nil {
 		return err
-	})
+	}
+	rootfs, err := s.layers.Mount(c.ID)
+	if err != nil {
+		return err
+	}
+	defer s.layers.Unmount(c.ID)
+	rc, err := archive.TarDir(rootfs, archive.TarOptions{})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.Copy(out, rc); err != nil {
+		return err
+	}
+	s.logEvent(c, "export", nil)
+	return nil
 }
 
 // ContainerChanges implements GET /containers/{id}/changes.

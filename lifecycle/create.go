@@ -48,6 +48,10 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if _, err := s.runtimeFor(hc.Runtime); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
+	mounts, err := s.planMounts(cfg, hc)
+	if err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 
 	id := container.NewID()
 	if name != "" {
@@ -75,6 +79,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		HostConfig:       hc,
 		NetworkingConfig: netConf,
 		State:            container.State{Status: containertypes.StateCreated},
+		MountPoints:      mounts,
 	}
 	c.Path, c.Args = commandLine(cfg)
 	if kind := parseNetMode(hc.NetworkMode).kind; c.Config.Hostname == "" && kind != modeHost && kind != modeContainer {
@@ -103,7 +108,12 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		undo()
 		return containertypes.CreateResponse{}, fmt.Errorf("create rw layer: %w", err)
 	}
+	if err := s.registerMounts(ctx, id, mounts); err != nil {
+		undo()
+		return containertypes.CreateResponse{}, err
+	}
 	if err := s.store.Add(c); err != nil {
+		s.removeMounts(ctx, c, true)
 		undo()
 		return containertypes.CreateResponse{}, err
 	}
@@ -155,11 +165,16 @@ func mergeImageConfig(user *containertypes.Config, img *image.Image) *containert
 		}
 		cfg.Labels = labels
 	}
-	if len(ic.Volumes) > 0 && len(cfg.Volumes) == 0 {
-		cfg.Volumes = map[string]struct{}{}
+	if len(ic.Volumes) > 0 {
+		// The image's VOLUMEs join the user's (Docker's merge is a union).
+		vols := map[string]struct{}{}
 		for k := range ic.Volumes {
-			cfg.Volumes[k] = struct{}{}
+			vols[k] = struct{}{}
 		}
+		for k := range user.Volumes {
+			vols[k] = struct{}{}
+		}
+		cfg.Volumes = vols
 	}
 	if cfg.Healthcheck == nil && img.Config.Config.Healthcheck != nil {
 		hc := *img.Config.Config.Healthcheck
@@ -232,9 +247,6 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 		default:
 			return errdefs.InvalidParameter("unknown log opt '%s' for json-file log driver", k)
 		}
-	}
-	if len(hc.Binds) > 0 || len(hc.Mounts) > 0 || len(hc.VolumesFrom) > 0 {
-		return errdefs.NotImplemented("volumes and bind mounts: not implemented yet (the data issue adds them)")
 	}
 	return nil
 }

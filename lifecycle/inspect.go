@@ -52,7 +52,7 @@ func (s *Service) ContainerInspect(ctx context.Context, name string, size bool) 
 		Platform:        "linux",
 		HostConfig:      c.HostConfig,
 		Config:          c.Config,
-		Mounts:          []containertypes.MountPoint{},
+		Mounts:          apiMounts(c),
 		ExecIDs:         s.execIDs(c.ID),
 		GraphDriver:     &storage.DriverData{Name: "overlay2", Data: s.graphData(c.ID)},
 		NetworkSettings: networkSettings(c, s.netnsPath(c.ID)),

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -159,8 +160,11 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 			return false
 		}
 	}
-	if f.Contains("volume") || f.Contains("health") {
-		return f.ExactMatch("health", "none") && !f.Contains("volume")
+	if f.Contains("health") && !f.ExactMatch("health", "none") {
+		return false
+	}
+	if vols := f.Get("volume"); len(vols) > 0 && !slices.ContainsFunc(vols, func(v string) bool { return mountedVolume(c, v) }) {
+		return false
 	}
 	if v, present, _ := f.GetBool("is-task"); present && v {
 		return false
@@ -210,7 +214,7 @@ func summary(c *container.Container) containertypes.Summary {
 		Labels:  c.Config.Labels,
 		State:   displayStatus(c),
 		Status:  statusText(c),
-		Mounts:  []containertypes.MountPoint{},
+		Mounts:  apiMounts(c),
 	}
 	mode := string(c.HostConfig.NetworkMode)
 	if mode == "" || mode == "default" {

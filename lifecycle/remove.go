@@ -14,8 +14,10 @@ import (
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
+// removeOpts are the daemon's own removals: forced ones are --rm, which
+// also removes anonymous volumes (as Docker); prune keeps them.
 func removeOpts(force bool) containerrouter.RemoveOptions {
-	return containerrouter.RemoveOptions{Force: force}
+	return containerrouter.RemoveOptions{Force: force, RemoveVolumes: force}
 }
 
 // ContainerRemove implements DELETE /containers/{id}.
@@ -72,6 +74,7 @@ func (s *Service) ContainerRemove(ctx context.Context, name string, opts contain
 	if err := s.store.Delete(c); err != nil {
 		return err
 	}
+	s.removeMounts(ctx, c, opts.RemoveVolumes)
 	s.mu.Lock()
 	for id, e := range s.execs {
 		if e.containerID == c.ID {

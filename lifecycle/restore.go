@@ -20,6 +20,7 @@ func (s *Service) Restore(ctx context.Context) error {
 			c.State.Removing = false
 			c.State.Status = containertypes.StateDead
 		}
+		s.restoreMounts(c, c.IsRunning())
 		if !c.IsRunning() {
 			_ = s.store.Save(c)
 			c.Unlock()

@@ -53,6 +53,7 @@ type Service struct {
 	layers *layer.Store
 	net    *network.Manager // nil when the default bridge is disabled
 	events *events.Bus
+	vols   Volumes // nil: volume mounts answer not implemented
 
 	mu      sync.Mutex
 	shims   map[string]*client.Shim
@@ -64,7 +65,7 @@ type Service struct {
 var _ containerrouter.Backend = (*Service)(nil)
 
 // New builds the service. Call Restore once before serving.
-func New(cfg Config, store *container.Store, images *image.Service, layers *layer.Store, net *network.Manager, bus *events.Bus) (*Service, error) {
+func New(cfg Config, store *container.Store, images *image.Service, layers *layer.Store, net *network.Manager, bus *events.Bus, vols Volumes) (*Service, error) {
 	for _, dir := range []string{cfg.containersDir(), cfg.bundlesDir(), cfg.netnsDir(), cfg.runtimeRoot()} {
 		if err := os.MkdirAll(dir, 0o711); err != nil {
 			return nil, err
@@ -74,7 +75,7 @@ func New(cfg Config, store *container.Store, images *image.Service, layers *laye
 		cfg.HostResolvConf = "/etc/resolv.conf"
 	}
 	return &Service{
-		cfg: cfg, store: store, images: images, layers: layers, net: net, events: bus,
+		cfg: cfg, store: store, images: images, layers: layers, net: net, events: bus, vols: vols,
 		shims:   map[string]*client.Shim{},
 		execs:   map[string]*execConfig{},
 		pending: map[string][]*pendingAttach{},

@@ -92,6 +92,11 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	}
 	tr.mark("mount")
 	undo = append(undo, func() { _ = s.layers.Unmount(c.ID) })
+	mounts, releaseMounts, err := s.setupMounts(c, rootfs)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, releaseMounts)
 
 	undo = append(undo, func() { s.teardownNetwork(context.WithoutCancel(ctx), c) })
 	ns, err := s.setupNetwork(ctx, c)
@@ -126,6 +131,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		ResolvConfPath: c.ResolvConfPath,
 		CgroupsPath:    filepath.Join(s.cfg.CgroupParent, c.ID),
 		InitPath:       s.cfg.InitPath,
+		ExtraMounts:    mounts,
 	})
 	if err != nil {
 		return err
@@ -280,6 +286,7 @@ func (s *Service) releaseRunResources(c *container.Container, tr *trace) {
 	s.teardownNetwork(context.Background(), c)
 	tr.mark("network")
 	_ = s.layers.Unmount(c.ID)
+	s.releaseMounts(c)
 	tr.mark("unmount")
 	_ = os.RemoveAll(s.bundleDir(c.ID))
 }

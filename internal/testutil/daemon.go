@@ -204,6 +204,14 @@ func (d *Daemon) Restart() error {
 	return d.launch()
 }
 
+// Crash kills the daemon with SIGKILL (no shutdown at all) and starts it
+// again on the same roots, as after a crash.
+func (d *Daemon) Crash() error {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+	return d.launch()
+}
+
 func (d *Daemon) waitReady(timeout time.Duration) error {
 	hc := d.HTTPClient()
 	deadline := time.Now().Add(timeout)

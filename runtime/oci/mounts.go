@@ -120,18 +120,11 @@ func userMounts(in *Input) ([]specs.Mount, error) {
 	}
 	sort.Strings(dests) // map order must not leak into the spec
 	for _, d := range dests {
-		if err := validateTmpfsDest(d); err != nil {
+		m, err := TmpfsMount(d, hc.Tmpfs[d])
+		if err != nil {
 			return nil, err
 		}
-		opts := []string{"noexec", "nosuid", "nodev", "rprivate"}
-		if data := hc.Tmpfs[d]; data != "" {
-			opts = append(opts, strings.Split(data, ",")...)
-		}
-		merged, err := mergeTmpfsOptions(opts)
-		if err != nil {
-			return nil, errdefs.InvalidParameter("%s", err.Error())
-		}
-		ms = append(ms, specs.Mount{Destination: d, Type: "tmpfs", Source: "tmpfs", Options: merged})
+		ms = append(ms, m)
 	}
 	sort.SliceStable(ms, func(i, j int) bool { return depth(ms[i].Destination) < depth(ms[j].Destination) })
 	return ms, nil
@@ -199,4 +192,42 @@ func mergeTmpfsOptions(opts []string) ([]string, error) {
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// TmpfsMount is the OCI mount for a tmpfs at dest with mount data (as
+// --tmpfs takes it, e.g. "size=64m,mode=1777"), with Docker's defaults
+// (noexec, nosuid, nodev) that later options override.
+func TmpfsMount(dest, data string) (specs.Mount, error) {
+	if err := validateTmpfsDest(dest); err != nil {
+		return specs.Mount{}, err
+	}
+	opts := []string{"noexec", "nosuid", "nodev", "rprivate"}
+	if data != "" {
+		opts = append(opts, strings.Split(data, ",")...)
+	}
+	merged, err := mergeTmpfsOptions(opts)
+	if err != nil {
+		return specs.Mount{}, errdefs.InvalidParameter("%s", err.Error())
+	}
+	return specs.Mount{Destination: dest, Type: "tmpfs", Source: "tmpfs", Options: merged}, nil
+}
+
+// rootfsPropagation is Docker's rule for the root's propagation: a shared
+// bind needs a shared root and a slave bind at least a slave one, or
+// mounts could not travel through the container's root mount.
+func rootfsPropagation(ms []specs.Mount) string {
+	root := ""
+	for _, m := range ms {
+		for _, o := range m.Options {
+			switch o {
+			case "shared", "rshared":
+				root = "shared"
+			case "slave", "rslave":
+				if root == "" {
+					root = "rslave"
+				}
+			}
+		}
+	}
+	return root
 }

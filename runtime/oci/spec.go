@@ -84,6 +84,7 @@ func Generate(in Input) (*specs.Spec, error) {
 	if s.Mounts, err = buildMounts(&in); err != nil {
 		return nil, err
 	}
+	s.Linux.RootfsPropagation = rootfsPropagation(in.ExtraMounts)
 	if err := writableCgroups(s.Mounts, sec, &hc); err != nil {
 		return nil, err
 	}

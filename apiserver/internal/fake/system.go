@@ -3,6 +3,7 @@ package fake
 import (
 	"context"
 
+	srouter "github.com/berth-project/berth/apiserver/router/system"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/moby/moby/api/types/system"
@@ -24,7 +25,7 @@ func (s *System) SystemVersion(ctx context.Context) (system.VersionResponse, err
 	return system.VersionResponse{Version: "0.0.0-test", KernelVersion: "6.0"}, nil
 }
 
-func (s *System) SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error) {
+func (s *System) SystemDiskUsage(ctx context.Context, _ srouter.DiskUsageOptions) (*system.DiskUsage, error) {
 	return &system.DiskUsage{}, nil
 }
 

@@ -12,8 +12,15 @@ import (
 type Backend interface {
 	SystemInfo(ctx context.Context) (*system.Info, error)
 	SystemVersion(ctx context.Context) (system.VersionResponse, error)
-	SystemDiskUsage(ctx context.Context) (*system.DiskUsage, error)
+	// SystemDiskUsage returns the usage of the kinds opts selects, with
+	// their items.
+	SystemDiskUsage(ctx context.Context, opts DiskUsageOptions) (*system.DiskUsage, error)
 	// SubscribeEvents returns past events in [since, until) matching f and,
 	// when until is zero, a live channel; cancel releases it.
 	SubscribeEvents(since, until events.Time, f filters.Args) (past []events.Message, live <-chan events.Message, cancel func())
+}
+
+// DiskUsageOptions selects what /system/df computes (sizes are costly).
+type DiskUsageOptions struct {
+	Containers, Images, Volumes, BuildCache bool
 }

@@ -100,9 +100,34 @@ func (s *systemRouter) diskUsage(ctx context.Context, w http.ResponseWriter, r *
 	if err := httputils.ParseForm(r); err != nil {
 		return err
 	}
-	du, err := s.b.SystemDiskUsage(ctx)
+	var opts DiskUsageOptions
+	types := r.Form["type"]
+	if len(types) == 0 {
+		opts = DiskUsageOptions{Containers: true, Images: true, Volumes: true, BuildCache: true}
+	}
+	for _, t := range types {
+		switch system.DiskUsageObject(t) {
+		case system.ContainerObject:
+			opts.Containers = true
+		case system.ImageObject:
+			opts.Images = true
+		case system.VolumeObject:
+			opts.Volumes = true
+		case system.BuildCacheObject:
+			opts.BuildCache = true
+		default:
+			return errdefs.InvalidParameter("unknown object type: %s", t)
+		}
+	}
+	du, err := s.b.SystemDiskUsage(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if !httputils.VersionAtLeast(ctx, "1.52") {
+		return httputils.WriteJSON(w, http.StatusOK, legacyDiskUsage(du))
+	}
+	if !httputils.BoolValue(r, "verbose") {
+		stripItems(du)
 	}
 	return httputils.WriteJSON(w, http.StatusOK, du)
 }

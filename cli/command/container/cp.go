@@ -155,6 +155,17 @@ func copyToContainer(cmd *cobra.Command, c *command.Cli, srcPath, ctr, dstPath s
 	)
 	contentsOnly := fi.IsDir() && (strings.HasSuffix(srcPath, "/.") || srcPath == ".")
 	st, statErr := cl.ContainerStatPath(ctx, ctr, client.ContainerStatPathOptions{Path: dstPath})
+	if statErr == nil && st.Stat.Mode&os.ModeSymlink != 0 {
+		// Like docker: a symlink destination is followed (the daemon
+		// resolves it inside the container), e.g. a mount point in an
+		// image that links /data -> /srv/data.
+		target := st.Stat.LinkTarget
+		if !path.IsAbs(target) {
+			target = path.Join(path.Dir(path.Clean(dstPath)), target)
+		}
+		dstPath = target
+		st, statErr = cl.ContainerStatPath(ctx, ctr, client.ContainerStatPathOptions{Path: dstPath})
+	}
 	switch {
 	case statErr == nil && st.Stat.Mode.IsDir():
 		if contentsOnly {

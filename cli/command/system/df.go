@@ -9,6 +9,7 @@ import (
 	"github.com/berth-project/berth/cli/command"
 	"github.com/berth-project/berth/cli/format"
 	"github.com/docker/go-units"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 )
@@ -113,7 +114,7 @@ func writeVerboseDF(c *command.Cli, du client.DiskUsageResult) error {
 		}
 		rows = append(rows, &dfContainer{
 			ID: format.TruncateID(ct.ID), Image: ct.Image, Command: strconv.Quote(format.Ellipsis(ct.Command, 20)),
-			LocalVolumes: strconv.Itoa(len(ct.Mounts)), Size: units.HumanSizeWithPrecision(float64(ct.SizeRw), 3),
+			LocalVolumes: strconv.Itoa(localVolumes(ct.Mounts)), Size: units.HumanSizeWithPrecision(float64(ct.SizeRw), 3),
 			RunningFor: format.Since(time.Unix(ct.Created, 0)), Status: ct.Status, Names: name,
 		})
 	}
@@ -152,3 +153,15 @@ func sizeOrNA(n int64) string {
 type dfImage struct{ Repository, Tag, ID, CreatedSince, Size, SharedSize, UniqueSize, Containers string }
 type dfContainer struct{ ID, Image, Command, LocalVolumes, Size, RunningFor, Status, Names string }
 type dfVolume struct{ Name, Links, Size string }
+
+// localVolumes counts the local-driver volumes a container mounts (binds
+// and tmpfs are not volumes), as docker's LOCAL VOLUMES column.
+func localVolumes(ms []container.MountPoint) int {
+	n := 0
+	for _, m := range ms {
+		if m.Driver == "local" {
+			n++
+		}
+	}
+	return n
+}

@@ -2,6 +2,7 @@ package system
 
 import (
 	"net/http"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/api/types/image"
 	apisystem "github.com/moby/moby/api/types/system"
+	"github.com/moby/moby/api/types/volume"
 	"github.com/moby/moby/client"
 )
 
@@ -134,6 +136,30 @@ func TestDiskUsage(t *testing.T) {
 		"Build Cache     0         0         0B        0B\n"
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestDiskUsageVerbose: LOCAL VOLUMES counts local volumes, not binds or
+// tmpfs; volumes show LINKS and SIZE.
+func TestDiskUsageVerbose(t *testing.T) {
+	routes := map[string]http.HandlerFunc{
+		"GET /system/df": jsonReply(apisystem.DiskUsage{
+			ContainerUsage: &container.DiskUsage{TotalCount: 1, Items: []container.Summary{{
+				ID: "0123456789abcdef", Image: "busybox", Command: "true", Names: []string{"/c1"}, State: "exited", Status: "Exited (0)",
+				Mounts: []container.MountPoint{{Type: "volume", Driver: "local", Name: "v"}, {Type: "bind", Source: "/h"}, {Type: "tmpfs"}},
+			}}},
+			VolumeUsage: &volume.DiskUsage{TotalCount: 1, Items: []volume.Volume{{Name: "v", UsageData: &volume.UsageData{Size: 1000000, RefCount: 1}}}},
+		}),
+	}
+	out, _, err, _ := run(t, routes, "", "system", "df", "-v")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^0123456789ab\s+busybox\s+"true"\s+1\s+0B\s`).MatchString(out) {
+		t.Errorf("containers section:\n%s", out)
+	}
+	if !regexp.MustCompile(`(?m)^v\s+1\s+1MB$`).MatchString(out) {
+		t.Errorf("volumes section:\n%s", out)
 	}
 }
 
