@@ -96,7 +96,6 @@ func TestMissingKernelFeatures(t *testing.T) {
 	}
 }
 
-
 // TestIPv6 gives two containers dual-stack addresses and pings over v6.
 func TestIPv6(t *testing.T) {
 	d := daemon(t)
