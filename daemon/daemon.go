@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/berth-project/berth/apiserver"
+	buildrouter "github.com/berth-project/berth/apiserver/router/build"
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	networkrouter "github.com/berth-project/berth/apiserver/router/network"
@@ -157,6 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		systemrouter.NewRouter(d),
 		containerrouter.NewRouter(d.lifecycle),
 		networkrouter.NewRouter(d.lifecycle),
+		buildrouter.NewRouter(d),
 		imagerouter.NewRouter(d.images),
 		volumerouter.NewRouter(d.volumes),
 	)

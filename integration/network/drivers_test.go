@@ -169,7 +169,7 @@ func TestAttachLeak(t *testing.T) {
 		must(t, run, "rm", "-f", name)
 	}
 	for _, n := range []string{n1, n2} {
-		bridge := strings.TrimSpace(must(t, run, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, n))
+		bridge := bridgeOf(t, run, n)
 		if out, _ := exec.Command("ip", "-o", "link", "show", "master", bridge).CombinedOutput(); len(strings.TrimSpace(string(out))) > 0 {
 			t.Fatalf("veths left on %s:\n%s", bridge, out)
 		}

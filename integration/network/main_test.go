@@ -63,13 +63,27 @@ func bridgeGone(t *testing.T, bridge string) {
 	}
 }
 
+// bridgeOf is the host bridge of a bridge network: the -o bridge name, or
+// berth's "bb-" + 12 hex of the ID ("" for other drivers).
+func bridgeOf(t *testing.T, run func(args ...string) (string, error), name string) string {
+	t.Helper()
+	out := strings.Fields(must(t, run, "network", "inspect", "-f", `{{.Driver}} {{.ID}} {{index .Options "com.docker.network.bridge.name"}}`, name))
+	switch {
+	case len(out) < 2 || out[0] != "bridge":
+		return ""
+	case len(out) == 3:
+		return out[2]
+	}
+	return "bb-" + out[1][:12]
+}
+
 // netCreate creates a network and removes it at the end of the test,
 // checking that its bridge went with it.
 func netCreate(t *testing.T, run func(args ...string) (string, error), args ...string) string {
 	t.Helper()
 	name := args[len(args)-1]
 	must(t, run, append([]string{"network", "create"}, args...)...)
-	bridge := strings.TrimSpace(must(t, run, "network", "inspect", "-f", `{{index .Options "com.docker.network.bridge.name"}}`, name))
+	bridge := bridgeOf(t, run, name)
 	t.Cleanup(func() {
 		if out, err := run("network", "rm", name); err != nil {
 			t.Errorf("network rm %s: %v\n%s", name, err, out)
