@@ -8,10 +8,15 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"math"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/berth-project/berth/shim/proto"
 )
@@ -39,6 +44,10 @@ type monitor struct {
 // the daemon with no containers leaves no process behind.
 func MainGroup(args []string) int {
 	tuneRuntime()
+	// The heap grows with the containers served (~100 KiB each); GOGC
+	// bounds it, a fixed cap would only make GC spin at a few hundred.
+	debug.SetMemoryLimit(math.MaxInt64)
+	raiseNofile()
 	groupMode = true
 	fs := flag.NewFlagSet("berth-shim group", flag.ContinueOnError)
 	dir := fs.String("dir", "", "monitor directory (socket, pid file)")
@@ -59,6 +68,28 @@ func MainGroup(args []string) int {
 	reportReady(ready, proto.Ready{Pid: os.Getpid()})
 	m.serve()
 	return 0
+}
+
+// raiseNofile lifts the monitor's open-file limit to the kernel maximum
+// (each container costs ~7 fds). It uses the raw syscall on purpose:
+// syscall.Setrlimit would make the raised limit the containers' default
+// too, while this way Go still restores the limit we started with in
+// every child, exactly as for a single-container shim.
+func raiseNofile() {
+	b, err := os.ReadFile("/proc/sys/fs/nr_open")
+	if err != nil {
+		return
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return
+	}
+	lim := syscall.Rlimit{Cur: n, Max: n}
+	var old syscall.Rlimit
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&old)), 0, 0); e != 0 || old.Max >= n {
+		return
+	}
+	_, _, _ = syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 }
 
 func (m *monitor) listen() error {
@@ -165,6 +196,7 @@ func (m *monitor) create(cr *proto.Create) (int, error) {
 	if cr == nil || cr.ID == "" || cr.Bundle == "" || cr.RuntimeRoot == "" {
 		return 0, errors.New("berth-shim group: id, bundle and runtime root are required")
 	}
+	trace("create request " + cr.ID)
 	o := options{
 		id: cr.ID, bundle: cr.Bundle, runtime: cr.Runtime, runtimeRoot: cr.RuntimeRoot,
 		logPath: cr.LogPath, logMaxSize: cr.LogMaxSize, logMaxFile: max(cr.LogMaxFile, 1),
@@ -201,6 +233,7 @@ func (m *monitor) create(cr *proto.Create) (int, error) {
 		return 0, err
 	}
 	go s.run(wait)
+	trace("create done " + cr.ID)
 	trimMemory()
 	return s.pid, nil
 }

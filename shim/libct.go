@@ -35,10 +35,12 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	trace("config converted")
 	c, err := libcontainer.Create(e.root, e.id, cfg)
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	trace("libcontainer created")
 	e.c = c
 	p, err := newProcess(spec.Process)
 	if err != nil {
@@ -56,6 +58,7 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 		_ = c.Destroy()
 		return 0, nil, nil, err
 	}
+	trace("init started")
 	return pid, console, wait, nil
 }
 

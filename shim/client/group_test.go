@@ -2,6 +2,7 @@ package client
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,18 @@ func procField(pid int, key string) string {
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, key+":"); ok {
 			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+
+// nofile is the soft open-file limit of pid.
+func nofile(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(l, "Max open files") {
+			return f[3]
 		}
 	}
 	return ""
@@ -55,6 +68,15 @@ func TestGroupMonitor(t *testing.T) {
 		if pp := procField(s.Pid(), "PPid"); pp != strconv.Itoa(mpid) {
 			t.Fatalf("init %d has parent %s, want the monitor %d", s.Pid(), pp, mpid)
 		}
+	}
+	// The monitor may hold many fds; its containers still get the limit a
+	// child of ours gets (as with a single-container shim).
+	want, _ := exec.Command("sh", "-c", "ulimit -n").Output()
+	if got := nofile(sleepers[0].Pid()); got != strings.TrimSpace(string(want)) {
+		t.Errorf("container open-file limit %s, want %s", got, want)
+	}
+	if nr, _ := os.ReadFile("/proc/sys/fs/nr_open"); nofile(mpid) != strings.TrimSpace(string(nr)) {
+		t.Errorf("monitor open-file limit %s, want %s", nofile(mpid), nr)
 	}
 	// Warm up once, then measure: fds and threads must not grow with the
 	// number of containers that have come and gone.
