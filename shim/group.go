@@ -6,9 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"net"
 	"os"
-	"math"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -71,7 +71,9 @@ func MainGroup(args []string) int {
 }
 
 // raiseNofile lifts the monitor's open-file limit to the kernel maximum
-// (each container costs ~7 fds). It uses the raw syscall on purpose:
+// when allowed (CAP_SYS_RESOURCE; else Go's start-up raise of the soft
+// limit to the hard one is what we get): each container costs ~7 fds. It
+// uses the raw syscall on purpose:
 // syscall.Setrlimit would make the raised limit the containers' default
 // too, while this way Go still restores the limit we started with in
 // every child, exactly as for a single-container shim.

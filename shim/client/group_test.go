@@ -1,6 +1,7 @@
 package client
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,16 +23,15 @@ func procField(pid int, key string) string {
 	return ""
 }
 
-
-// nofile is the soft open-file limit of pid.
-func nofile(pid int) string {
+// limits is the soft and hard open-file limit of pid.
+func limits(pid int) []string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/limits")
 	for _, l := range strings.Split(string(b), "\n") {
 		if f := strings.Fields(l); len(f) > 4 && strings.HasPrefix(l, "Max open files") {
-			return f[3]
+			return f[3:5]
 		}
 	}
-	return ""
+	return nil
 }
 
 func fdCount(pid int) int {
@@ -69,14 +69,24 @@ func TestGroupMonitor(t *testing.T) {
 			t.Fatalf("init %d has parent %s, want the monitor %d", s.Pid(), pp, mpid)
 		}
 	}
-	// The monitor may hold many fds; its containers still get the limit a
-	// child of ours gets (as with a single-container shim).
-	want, _ := exec.Command("sh", "-c", "ulimit -n").Output()
-	if got := nofile(sleepers[0].Pid()); got != strings.TrimSpace(string(want)) {
-		t.Errorf("container open-file limit %s, want %s", got, want)
+	// The monitor may hold many fds (its soft limit is raised to at least
+	// its hard one); a container without rlimits in its spec still gets
+	// the limit any child of ours gets, as with a single-container shim.
+	if lim := limits(mpid); len(lim) < 2 || lim[0] != lim[1] {
+		t.Errorf("monitor open-file limits (soft, hard) %v", lim)
 	}
-	if nr, _ := os.ReadFile("/proc/sys/fs/nr_open"); nofile(mpid) != strings.TrimSpace(string(nr)) {
-		t.Errorf("monitor open-file limit %s, want %s", nofile(mpid), nr)
+	c := newCtr(t, "libcontainer", false, "sleep", "100")
+	spec := testSpec(c.id, []string{"sleep", "100"}, false)
+	spec.Process.Rlimits = nil
+	b, _ := json.Marshal(spec)
+	if err := os.WriteFile(filepath.Join(c.bundle, "config.json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := mustCreate(t, c)
+	sleepers = append(sleepers, s)
+	want, _ := exec.Command("sh", "-c", "ulimit -n").Output()
+	if got := limits(s.Pid()); len(got) == 0 || got[0] != strings.TrimSpace(string(want)) {
+		t.Errorf("container open-file limits %v, want soft %s", got, want)
 	}
 	// Warm up once, then measure: fds and threads must not grow with the
 	// number of containers that have come and gone.
@@ -105,7 +115,7 @@ func TestGroupMonitor(t *testing.T) {
 	for fdCount(mpid) > fds0-4 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	// 3 sleepers held 2 fds (socket listener, stdio or pty) each at least.
+	// 4 sleepers held 2 fds (socket listener, stdio or pty) each at least.
 	if n := fdCount(mpid); n > fds0-4 {
 		t.Errorf("monitor fds: %d with 4 containers, %d with none", fds0, n)
 	}
