@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 
 	// Registers the device-rules manager, as runc's main does; without
@@ -34,6 +35,13 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 	})
 	if err != nil {
 		return 0, nil, nil, err
+	}
+	// specconv labels the container with its cwd as the bundle (runc runs
+	// in the bundle); we do not chdir, so say where the bundle really is.
+	for i, l := range cfg.Labels {
+		if strings.HasPrefix(l, "bundle=") {
+			cfg.Labels[i] = "bundle=" + e.bundle
+		}
 	}
 	trace("config converted")
 	c, err := libcontainer.Create(e.root, e.id, cfg)

@@ -69,6 +69,11 @@ func TestGroupMonitor(t *testing.T) {
 			t.Fatalf("init %d has parent %s, want the monitor %d", s.Pid(), pp, mpid)
 		}
 	}
+	// The runtime's record names the real bundle, not the monitor's cwd.
+	st, _ := os.ReadFile(filepath.Join(testRoot, "runtime", filepath.Base(sleepers[0].bundle), "state.json"))
+	if !strings.Contains(string(st), `"bundle=`+sleepers[0].bundle+`"`) {
+		t.Errorf("state.json lacks the bundle label: %.300s", st)
+	}
 	// The monitor may hold many fds (its soft limit is raised to at least
 	// its hard one); a container without rlimits in its spec still gets
 	// the limit any child of ours gets, as with a single-container shim.
