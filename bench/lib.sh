@@ -19,7 +19,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b==0) print "n/a"; else printf "%.
 pids_matching() {
 	local exe=$1 sub=$2 p
 	for p in /proc/[0-9]*; do
-		[ "$(basename "$(readlink "$p/exe" 2>/dev/null)")" = "$exe" ] || continue
+		# A binary replaced while it runs reads as "NAME (deleted)".
+		[ "$(basename "$(readlink "$p/exe" 2>/dev/null)" | sed 's/ (deleted)$//')" = "$exe" ] || continue
 		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$sub" || continue
 		echo "${p#/proc/}"
 	done

@@ -159,15 +159,61 @@ func (l *lineLog) flush(t time.Time) {
 }
 
 // pump copies r until EOF into sink. A pty master reports EIO once the
-// last slave is closed; that is its EOF.
+// last slave is closed; that is its EOF. A pollable file borrows its read
+// buffer only while data is there, so an idle container holds none.
 func pump(r io.Reader, sink func([]byte)) {
-	buf := make([]byte, 32*1024)
+	if f, ok := r.(*os.File); ok {
+		if rc, err := f.SyscallConn(); err == nil {
+			pumpPolled(rc, sink)
+			return
+		}
+	}
+	buf := make([]byte, pumpBuf)
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			sink(buf[:n])
 		}
 		if err != nil {
+			return
+		}
+	}
+}
+
+const pumpBuf = 32 * 1024
+
+var pumpPool = sync.Pool{New: func() any { b := make([]byte, pumpBuf); return &b }}
+
+// pumpPolled reads through the poller (a blocking fd simply blocks in the
+// read) until EOF, an error or Close.
+func pumpPolled(rc syscall.RawConn, sink func([]byte)) {
+	for {
+		var buf *[]byte
+		var n int
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			buf = pumpPool.Get().(*[]byte)
+			for {
+				n, rerr = syscall.Read(int(fd), *buf)
+				if rerr != syscall.EINTR {
+					break
+				}
+			}
+			if rerr == syscall.EAGAIN {
+				pumpPool.Put(buf)
+				buf = nil
+				return false
+			}
+			return true
+		})
+		if buf == nil {
+			return // closed while waiting
+		}
+		if n > 0 {
+			sink((*buf)[:n])
+		}
+		pumpPool.Put(buf)
+		if err != nil || rerr != nil || n <= 0 {
 			return
 		}
 	}

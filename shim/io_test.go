@@ -1,10 +1,13 @@
 package shim
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -49,5 +52,51 @@ func TestLineLog(t *testing.T) {
 func TestExitCodeOf(t *testing.T) {
 	if exitCode(nil) != 255 {
 		t.Fatal("nil state")
+	}
+}
+
+// TestPump checks that pump delivers every byte from a pipe (pollable) and
+// from a blocking fd, in order, and returns at EOF or when the read end is
+// closed under it.
+func TestPump(t *testing.T) {
+	payload := strings.Repeat("0123456789abcdef", 10000) // > several pump buffers
+	for _, tc := range []struct {
+		name     string
+		blocking bool
+		closeEnd bool
+	}{{"pollable", false, false}, {"blocking", true, false}, {"closedWhileIdle", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if tc.blocking {
+				// A file from a blocking fd is not in the poller.
+				var fds [2]int
+				err = syscall.Pipe2(fds[:], syscall.O_CLOEXEC)
+				r, w = os.NewFile(uintptr(fds[0]), "r"), os.NewFile(uintptr(fds[1]), "w")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			var got bytes.Buffer
+			done := make(chan struct{})
+			go func() { pump(r, func(p []byte) { got.Write(p) }); close(done) }()
+			if tc.closeEnd {
+				time.Sleep(20 * time.Millisecond)
+				r.Close()
+			} else {
+				if _, err := w.Write([]byte(payload)); err != nil {
+					t.Fatal(err)
+				}
+				w.Close()
+			}
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("pump did not return")
+			}
+			if !tc.closeEnd && got.String() != payload {
+				t.Fatalf("got %d bytes, want %d", got.Len(), len(payload))
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 
 	// Registers the device-rules manager, as runc's main does; without
@@ -35,10 +36,19 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	// specconv labels the container with its cwd as the bundle (runc runs
+	// in the bundle); we do not chdir, so say where the bundle really is.
+	for i, l := range cfg.Labels {
+		if strings.HasPrefix(l, "bundle=") {
+			cfg.Labels[i] = "bundle=" + e.bundle
+		}
+	}
+	trace("config converted")
 	c, err := libcontainer.Create(e.root, e.id, cfg)
 	if err != nil {
 		return 0, nil, nil, err
 	}
+	trace("libcontainer created")
 	e.c = c
 	p, err := newProcess(spec.Process)
 	if err != nil {
@@ -56,6 +66,7 @@ func (e *libctExecutor) Create(spec *specs.Spec, io procIO) (int, *os.File, wait
 		_ = c.Destroy()
 		return 0, nil, nil, err
 	}
+	trace("init started")
 	return pid, console, wait, nil
 }
 
@@ -98,7 +109,37 @@ func (e *libctExecutor) run(p *libcontainer.Process, io procIO, start func(*libc
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	return pid, console, p.Wait, nil
+	return pid, console, func() (*os.ProcessState, error) {
+		awaitExit(pid)
+		return p.Wait()
+	}, nil
+}
+
+// awaitExit blocks until the child pid has exited, through the poller:
+// a plain wait parks one OS thread per container for the container's whole
+// life, which a monitor of many containers cannot afford. The pid is our
+// unreaped child, so it cannot be reused meanwhile. Without pidfd support
+// it returns at once and the caller's wait blocks as before.
+func awaitExit(pid int) {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	// A pidfd polls readable once the process exited.
+	waited := false
+	_ = rc.Read(func(uintptr) bool {
+		if waited {
+			return true
+		}
+		waited = true
+		return false
+	})
 }
 
 func (e *libctExecutor) Start() error { return e.c.Exec() }

@@ -6,7 +6,9 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // trimMemory gives back what creating the container cost: the Go heap
@@ -17,6 +19,36 @@ import (
 // dropped, so no content can be lost. (The kernel maps large page-cache
 // folios back in whole, so part of it returns on the next fault.)
 func trimMemory() {
+	if groupMode {
+		trimSoon()
+		return
+	}
+	trimNow()
+}
+
+var (
+	trimMu      sync.Mutex
+	trimPending bool
+)
+
+// trimSoon batches trims in a monitor: a burst of creates or exits costs
+// one GC and one smaps walk, off every container's start path.
+func trimSoon() {
+	trimMu.Lock()
+	defer trimMu.Unlock()
+	if trimPending {
+		return
+	}
+	trimPending = true
+	time.AfterFunc(time.Second, func() {
+		trimMu.Lock()
+		trimPending = false
+		trimMu.Unlock()
+		trimNow()
+	})
+}
+
+func trimNow() {
 	debug.FreeOSMemory()
 	traceRSS("before trim")
 	defer traceRSS("after trim")

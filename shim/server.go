@@ -24,6 +24,7 @@ func (s *shim) serve() {
 }
 
 func (s *shim) handle(c *net.UnixConn) {
+	defer s.recoverPanic("request")
 	// The request is one line; read it byte-wise-buffered but hand the
 	// buffered remainder (early stdin) on to the stream handlers.
 	br := bufio.NewReaderSize(c, 4096)

@@ -8,6 +8,7 @@ package shim
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -55,15 +56,13 @@ type shim struct {
 	listener *net.UnixListener
 	closeLog func()
 	pipes    []*os.File
+	onDone   func() // group mode: the container is finished
 }
 
-// Main runs `berth-shim start ...` and returns the process exit code.
+// Main runs `berth-shim start ...` (one process per container) and returns
+// the process exit code.
 func Main(args []string) int {
-	// An idle shim should cost little: one P, frequent GC, a soft cap.
-	runtime.GOMAXPROCS(1)
-	debug.SetGCPercent(25)
-	debug.SetMemoryLimit(64 << 20)
-
+	tuneRuntime()
 	var o options
 	fs := flag.NewFlagSet("berth-shim start", flag.ContinueOnError)
 	fs.StringVar(&o.id, "id", "", "container id")
@@ -86,7 +85,7 @@ func Main(args []string) int {
 		return 2
 	}
 	trace("main")
-	s := &shim{opts: o, status: "created", execs: map[string]*execProc{}, out: newHub(), exitCh: make(chan struct{})}
+	s := newShim(o)
 	wait, err := s.create()
 	if err != nil {
 		reportReady(ready, proto.Ready{Error: err.Error()})
@@ -97,6 +96,18 @@ func Main(args []string) int {
 	trimMemory()
 	s.run(wait)
 	return 0
+}
+
+// tuneRuntime makes an idle shim or monitor cost little: one P, frequent
+// GC, a soft cap.
+func tuneRuntime() {
+	runtime.GOMAXPROCS(1)
+	debug.SetGCPercent(25)
+	debug.SetMemoryLimit(64 << 20)
+}
+
+func newShim(o options) *shim {
+	return &shim{opts: o, status: "created", execs: map[string]*execProc{}, out: newHub(), exitCh: make(chan struct{})}
 }
 
 func reportReady(f *os.File, r proto.Ready) {
@@ -114,9 +125,6 @@ func reportReady(f *os.File, r proto.Ready) {
 // daemon may connect.
 func (s *shim) create() (waitFunc, error) {
 	o := s.opts
-	if err := os.Chdir(o.bundle); err != nil {
-		return nil, err
-	}
 	b, err := os.ReadFile(filepath.Join(o.bundle, "config.json"))
 	if err != nil {
 		return nil, err
@@ -128,9 +136,17 @@ func (s *shim) create() (waitFunc, error) {
 	if spec.Process == nil {
 		return nil, fmt.Errorf("config.json: no process")
 	}
+	// A relative root is relative to the bundle (the OCI rule); resolve it
+	// here rather than chdir, which would be process-wide in a monitor.
+	if spec.Root != nil && !filepath.IsAbs(spec.Root.Path) {
+		spec.Root.Path = filepath.Join(o.bundle, spec.Root.Path)
+	}
 	s.spec = &spec
 	s.exe = newExecutor(o.runtime, o.runtimeRoot, o.id, o.bundle)
 	if _, ok := s.exe.(*cliExecutor); ok {
+		if groupMode {
+			return nil, errors.New("berth-shim group: runtime binaries need the single-container shim")
+		}
 		// Init is re-parented to us once the runtime CLI exits.
 		if err := setSubreaper(); err != nil {
 			return nil, err
@@ -145,9 +161,25 @@ func (s *shim) create() (waitFunc, error) {
 	}
 
 	// Container-side stdio; our ends are kept, theirs closed after create.
+	// On failure everything opened here is closed: in group mode the
+	// process lives on, so nothing may leak.
 	pio := procIO{Tty: o.tty}
 	var theirs []*os.File
 	var outR, errR *os.File
+	created := false
+	defer func() {
+		if created {
+			return
+		}
+		for _, f := range append(theirs, outR, errR, s.stdinW) {
+			if f != nil {
+				f.Close()
+			}
+		}
+		if logw != nil {
+			logw.Close()
+		}
+	}()
 	if !o.tty {
 		var w1, w2 *os.File
 		if outR, w1, err = os.Pipe(); err != nil {
@@ -173,9 +205,11 @@ func (s *shim) create() (waitFunc, error) {
 	for _, f := range theirs {
 		f.Close()
 	}
+	theirs = nil
 	if err != nil {
 		return nil, err
 	}
+	created = true
 	s.pid = pid
 
 	// Output pumps start now: nothing is lost before start or attach.
@@ -220,22 +254,38 @@ func (s *shim) create() (waitFunc, error) {
 	_ = os.MkdirAll(filepath.Dir(sock), 0o700)
 	_ = os.Remove(sock)
 	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
+	if err == nil {
+		if err = os.WriteFile(filepath.Join(o.bundle, proto.PidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+			l.Close()
+		}
+	}
 	if err != nil {
 		_ = s.exe.Kill(syscall.SIGKILL, true)
 		_, _ = wait()
+		s.pumps.Wait()
+		if console != nil {
+			console.Close()
+		}
+		if s.stdinW != nil && s.stdinW != console {
+			s.stdinW.Close()
+		}
+		s.closeLog()
 		_ = s.exe.Destroy()
 		return nil, err
 	}
 	s.listener = l
-	if err := os.WriteFile(filepath.Join(o.bundle, proto.PidFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		return nil, err
-	}
 	go s.serve()
 	return wait, nil
 }
 
 // run waits for init to exit and finishes the container's life.
 func (s *shim) run(wait waitFunc) {
+	defer func() {
+		if s.onDone != nil {
+			s.onDone()
+		}
+	}()
+	defer s.recoverPanic("run")
 	st, werr := wait()
 	trace("init exited")
 	exitedAt := time.Now().UTC()
@@ -317,6 +367,14 @@ func setSubreaper() error {
 
 var traceOn = os.Getenv("BERTH_SHIM_TRACE") != ""
 var t0 = time.Now()
+
+// recoverPanic keeps a bug hit by one container from ending the process
+// that, in group mode, serves every other container too.
+func (s *shim) recoverPanic(where string) {
+	if r := recover(); r != nil {
+		fmt.Fprintf(os.Stderr, "berth-shim: container %s: panic in %s: %v\n%s", s.opts.id, where, r, debug.Stack())
+	}
+}
 
 func trace(what string) {
 	if traceOn {

@@ -1,7 +1,9 @@
-// Command berth-shim is the per-container shim (`berth-shim start ...`)
-// and, re-executed by libcontainer, the container's init (`berth-shim
-// init`). Every package init() of this binary runs on each container start,
-// so it imports only the shim, libcontainer, runtime-spec and the stdlib.
+// Command berth-shim runs containers for the berth daemon: `berth-shim
+// group` is the per-exec-root monitor serving many containers (the
+// default), `berth-shim start ...` the one-process-per-container shim, and,
+// re-executed by libcontainer, the container's init (`berth-shim init`).
+// Every package init() of this binary runs on each container start, so it
+// imports only the shim, libcontainer, runtime-spec and the stdlib.
 package main
 
 import (
@@ -21,9 +23,14 @@ func init() {
 }
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "start" {
-		fmt.Fprintln(os.Stderr, "usage: berth-shim start --id ID --bundle DIR --runtime-root DIR [options]")
-		os.Exit(2)
+	if len(os.Args) >= 2 {
+		switch os.Args[1] {
+		case "start":
+			os.Exit(shim.Main(os.Args[2:]))
+		case "group":
+			os.Exit(shim.MainGroup(os.Args[2:]))
+		}
 	}
-	os.Exit(shim.Main(os.Args[2:]))
+	fmt.Fprintln(os.Stderr, "usage: berth-shim start --id ID --bundle DIR --runtime-root DIR [options]\n       berth-shim group --dir DIR")
+	os.Exit(2)
 }

@@ -13,7 +13,9 @@ func TestLogsOptions(t *testing.T) {
 	for name, run := range clis(t, d) {
 		t.Run(name, func(t *testing.T) {
 			cname := "logs-" + name
-			must(t, run, "run", "--name", cname, "busybox", "sh", "-c", "echo one; echo two >&2; echo three")
+			// stdout and stderr are separate pipes: nothing orders lines
+			// across them (in Docker neither), so --tail 1 needs a pause.
+			must(t, run, "run", "--name", cname, "busybox", "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three")
 			defer run("rm", "-f", cname)
 			if out := must(t, run, "logs", "--tail", "1", cname); out != "three\n" {
 				t.Errorf("--tail 1: %q", out)

@@ -37,6 +37,14 @@ type StartOptions struct {
 	OpenStdin   bool
 	StdinOnce   bool
 	Tty         bool
+	// Mode is "group" (one monitor process per MonitorDir serves every
+	// container; the default for the embedded runtime) or "single" (one
+	// berth-shim per container; always used for runtime binaries). Empty
+	// means $BERTH_SHIM_MODE, else group.
+	Mode string
+	// MonitorDir holds the group monitor's socket, pid file and log;
+	// default <dir of RuntimeRoot>/shim-monitor (one per exec root).
+	MonitorDir string
 }
 
 // ExitStatus is how the container's init ended.
@@ -65,6 +73,9 @@ func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
 	}
 	for _, f := range []string{proto.ExitFile, proto.SocketFile, proto.PidFile} {
 		_ = os.Remove(filepath.Join(opts.BundleDir, f))
+	}
+	if groupMode(opts) {
+		return createInGroup(ctx, opts)
 	}
 	args := []string{"start", "--id", opts.ID, "--bundle", opts.BundleDir,
 		"--runtime", opts.Runtime, "--runtime-root", opts.RuntimeRoot}
@@ -161,8 +172,11 @@ var shimEnv = func() []string {
 	return env
 }()
 
-func shimLogTail(bundle string) string {
-	b, _ := os.ReadFile(filepath.Join(bundle, proto.LogFile))
+func shimLogTail(bundle string) string { return tail(filepath.Join(bundle, proto.LogFile)) }
+
+// tail is the end of a log file, as ": text" for an error message.
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
 	s := strings.TrimSpace(string(b))
 	if len(s) > 500 {
 		s = s[len(s)-500:]

@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,6 +55,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	if err := releaseMonitors(10 * time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
 	for _, d := range cgroupDirs("berth-test") {
 		os.Remove(d)
 	}
@@ -85,6 +91,44 @@ func makeRootfs(dir string) error {
 	return nil
 }
 
+// releaseMonitors drops this process's holds and waits for the (idle)
+// monitors to exit, as they do when a daemon stops.
+func releaseMonitors(d time.Duration) error {
+	holdMu.Lock()
+	var dirs []string
+	for dir := range holds {
+		dirs = append(dirs, dir)
+	}
+	holdMu.Unlock()
+	for _, dir := range dirs {
+		pid := monitorPid(dir)
+		dropHold(dir)
+		if pid == 0 {
+			continue
+		}
+		deadline := time.Now().Add(d)
+		for syscall.Kill(pid, 0) == nil && !isZombie(pid) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("shim monitor %d of %s still running %v after its last hold", pid, dir, d)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+func monitorPid(dir string) int {
+	b, _ := os.ReadFile(filepath.Join(dir, "monitor.pid"))
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+func isZombie(pid int) bool {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	_, rest, _ := strings.Cut(string(b), ") ")
+	return strings.HasPrefix(rest, "Z")
+}
+
 func needRoot(t *testing.T) {
 	t.Helper()
 	if os.Getuid() != 0 {
@@ -92,13 +136,15 @@ func needRoot(t *testing.T) {
 	}
 }
 
-var runtimes = []struct{ name, path string }{
-	{"libcontainer", "libcontainer"},
-	{"runc", "/usr/sbin/runc"},
-	{"crun", "/usr/bin/crun"},
+var runtimes = []struct{ name, path, mode string }{
+	{"libcontainer-group", "libcontainer", "group"},
+	{"libcontainer-single", "libcontainer", "single"},
+	{"runc", "/usr/sbin/runc", ""},
+	{"crun", "/usr/bin/crun", ""},
 }
 
-// forRuntimes runs f as a subtest for every available runtime.
+// forRuntimes runs f as a subtest for every available runtime (the
+// embedded one in both shim modes).
 func forRuntimes(t *testing.T, f func(t *testing.T, rt string)) {
 	needRoot(t)
 	for _, rt := range runtimes {
@@ -108,10 +154,14 @@ func forRuntimes(t *testing.T, f func(t *testing.T, rt string)) {
 					t.Skipf("%s not installed", rt.path)
 				}
 			}
+			modeForTest = rt.mode
 			f(t, rt.path)
 		})
 	}
 }
+
+// modeForTest is the StartOptions.Mode newCtr uses.
+var modeForTest string
 
 var idSeq struct {
 	sync.Mutex
@@ -143,6 +193,7 @@ func newCtr(t *testing.T, rt string, tty bool, args ...string) *ctr {
 	c.opts = StartOptions{
 		ShimPath: shimBin, ID: id, BundleDir: bundle, Runtime: rt,
 		RuntimeRoot: filepath.Join(testRoot, "runtime"), LogPath: c.log, LogMaxFile: 1, Tty: tty,
+		Mode: modeForTest,
 	}
 	t.Cleanup(func() { checkClean(t, c) })
 	return c

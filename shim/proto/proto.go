@@ -31,6 +31,9 @@ const (
 	OpResume     = "resume"
 	OpUpdate     = "update"
 	OpPids       = "pids"
+	// Monitor (group mode) ops, on the monitor's own socket.
+	OpCreate = "create" // create one container; answers with Ready's pid or error
+	OpHold   = "hold"   // keep the monitor alive while this connection is open
 )
 
 // Files in the bundle directory.
@@ -39,6 +42,13 @@ const (
 	PidFile    = "shim.pid"
 	ExitFile   = "exit.json"
 	LogFile    = "shim.log"
+)
+
+// Files in a monitor's directory (group mode).
+const (
+	MonitorSocketFile = "monitor.sock"
+	MonitorPidFile    = "monitor.pid"
+	MonitorLogFile    = "monitor.log"
 )
 
 // Stream bytes of a frame header.
@@ -64,6 +74,22 @@ type Request struct {
 	Process   *specs.Process        `json:"process,omitempty"`
 	Tty       bool                  `json:"tty,omitempty"`
 	Resources *specs.LinuxResources `json:"resources,omitempty"`
+	Create    *Create               `json:"create,omitempty"`
+}
+
+// Create describes a container for OpCreate: the same settings the
+// single-container shim takes as flags.
+type Create struct {
+	ID          string `json:"id"`
+	Bundle      string `json:"bundle"`
+	Runtime     string `json:"runtime,omitempty"`
+	RuntimeRoot string `json:"runtimeRoot"`
+	LogPath     string `json:"logPath,omitempty"`
+	LogMaxSize  int64  `json:"logMaxSize,omitempty"`
+	LogMaxFile  int    `json:"logMaxFile,omitempty"`
+	Stdin       bool   `json:"stdin,omitempty"`
+	StdinOnce   bool   `json:"stdinOnce,omitempty"`
+	Tty         bool   `json:"tty,omitempty"`
 }
 
 // Response answers a request; Error empty means success.
@@ -158,4 +184,15 @@ func SocketPath(bundle string) string {
 		return p
 	}
 	return filepath.Join("/run/berth-s", name)
+}
+
+// MonitorSocketPath is where the group monitor serving dir listens (dir,
+// or a short name under /run/berth-s when dir is too deep for sun_path).
+func MonitorSocketPath(dir string) string {
+	p := filepath.Join(dir, MonitorSocketFile)
+	if len(p) <= maxSocketPath {
+		return p
+	}
+	sum := sha256.Sum256([]byte(dir))
+	return filepath.Join("/run/berth-s", "m"+hex.EncodeToString(sum[:10]))
 }
