@@ -270,7 +270,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (str
 
 func (s *Service) teardownNetwork(ctx context.Context, id, netnsPath string) {
 	if s.net != nil {
-		_ = s.net.Detach(ctx, id)
+		_ = s.net.DetachAll(ctx, id)
 	}
 	if netnsPath != "" {
 		_ = network.DeleteNetNS(netnsPath)

@@ -13,25 +13,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// AttachRequest connects a container to the default bridge.
-type AttachRequest struct {
-	ContainerID  string
-	NetNSPath    string          // created with NewNetNS
-	PortBindings network.PortMap // -p; empty HostPort = ephemeral
-	PublishAll   bool            // -P
-	ExposedPorts network.PortSet // image EXPOSE + --expose, for -P
-	MacAddress   string
-}
-
-// Endpoint is the result of Attach.
-type Endpoint struct {
-	IP         netip.Prefix // container address with prefix length
-	Gateway    netip.Addr
-	MacAddress string
-	HostVeth   string
-	Ports      network.PortMap // actual host bindings (ephemeral ports resolved)
-}
-
 // wantedPort is one requested binding before host ports are resolved.
 type wantedPort struct {
 	proto  string
@@ -194,8 +175,8 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 	return ep.public(), nil
 }
 
-// Detach removes everything Attach created for the container; idempotent.
-func (m *Manager) Detach(ctx context.Context, containerID string) error {
+// DetachAll removes every endpoint of the container; idempotent.
+func (m *Manager) DetachAll(ctx context.Context, containerID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.detachLocked(ctx, containerID)

@@ -71,7 +71,7 @@ func TestForwardDropPolicy(t *testing.T) {
 		t.Errorf("A -> gateway:%s under FORWARD DROP: %v %q", hp, err, out)
 	}
 	for _, id := range []string{"fa", "fb"} {
-		if err := m.Detach(ctx, id); err != nil {
+		if err := m.DetachAll(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}

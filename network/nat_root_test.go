@@ -74,7 +74,7 @@ func TestOutboundMasquerade(t *testing.T) {
 	if !strings.Contains(out, "to "+hostAddr.Addr().String()+":") || strings.Contains(out, ep.IP.Addr().String()) {
 		t.Errorf("outside saw %q; want source %s (masqueraded), not %s", out, hostAddr.Addr(), ep.IP.Addr())
 	}
-	if err := m.Detach(ctx, "nat-"+h.suffix); err != nil {
+	if err := m.DetachAll(ctx, "nat-"+h.suffix); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -304,10 +304,10 @@ func TestBridgeAttachPublishDetach(t *testing.T) {
 	h.assertNoEndpoint(m, idC)
 
 	// Detach: veth, rules, port and address gone; idempotent.
-	if err := m.Detach(ctx, idA); err != nil {
+	if err := m.DetachAll(ctx, idA); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Detach(ctx, idA); err != nil {
+	if err := m.DetachAll(ctx, idA); err != nil {
 		t.Fatalf("second detach: %v", err)
 	}
 	if _, err := tcpHello("127.0.0.1:" + hpA); err == nil {
@@ -330,7 +330,7 @@ func TestBridgeAttachPublishDetach(t *testing.T) {
 		t.Errorf("veths: C %s exists=%v, A %s exists=%v", epC.HostVeth, linkExists(epC.HostVeth), epA.HostVeth, linkExists(epA.HostVeth))
 	}
 	for _, id := range []string{idB, idC} {
-		if err := m.Detach(ctx, id); err != nil {
+		if err := m.DetachAll(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -461,7 +461,7 @@ func TestConcurrentAttach(t *testing.T) {
 		}
 	}
 	for i := 0; i < n; i++ {
-		if err := m.Detach(ctx, fmt.Sprint("cc", i, h.suffix)); err != nil {
+		if err := m.DetachAll(ctx, fmt.Sprint("cc", i, h.suffix)); err != nil {
 			t.Error(err)
 		}
 	}
