@@ -16,7 +16,9 @@ import (
 var flagKeys = map[string]string{
 	"host": "hosts", "data-root": "data-root", "graph": "data-root", "exec-root": "exec-root", "pidfile": "pidfile",
 	"log-driver": "log-driver", "log-opt": "log-opts", "default-runtime": "default-runtime",
-	"bip": "bip", "bridge": "bridge", "mtu": "mtu", "dns": "dns", "debug": "debug", "storage-driver": "storage-driver",
+	"bip": "bip", "bridge": "bridge", "mtu": "mtu", "dns": "dns", "dns-search": "dns-search", "dns-opt": "dns-opts",
+	"icc": "icc", "ip-forward": "ip-forward", "iptables": "iptables", "ipv6": "ipv6", "fixed-cidr": "fixed-cidr",
+	"fixed-cidr-v6": "fixed-cidr-v6", "default-address-pools": "default-address-pools", "debug": "debug", "storage-driver": "storage-driver",
 	"live-restore": "live-restore", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
 }
 
@@ -25,6 +27,7 @@ func NewCommand() *cobra.Command {
 	cfg := config.Defaults()
 	var configFile string
 	logOpts := map[string]string{}
+	var pools []string
 	cmd := &cobra.Command{
 		Use:           "daemon [OPTIONS]",
 		Short:         "Run the berth daemon (dockerd-compatible flags)",
@@ -34,6 +37,13 @@ func NewCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(logOpts) > 0 {
 				cfg.LogOpts = logOpts
+			}
+			for _, v := range pools {
+				p, err := config.ParseAddressPool(v)
+				if err != nil {
+					return err
+				}
+				cfg.DefaultAddressPools = append(cfg.DefaultAddressPools, p)
 			}
 			flagsSet := map[string]bool{}
 			cmd.Flags().Visit(func(f *pflag.Flag) {
@@ -78,6 +88,15 @@ func NewCommand() *cobra.Command {
 	f.StringVarP(&cfg.Bridge, "bridge", "b", cfg.Bridge, "Attach containers to a network bridge (\"none\" disables it)")
 	f.IntVar(&cfg.MTU, "mtu", 0, "Set the containers network MTU")
 	f.StringSliceVar(&cfg.DNS, "dns", nil, "DNS server to use")
+	f.StringSliceVar(&cfg.DNSSearch, "dns-search", nil, "DNS search domains to use")
+	f.StringSliceVar(&cfg.DNSOptions, "dns-opt", nil, "DNS options to use")
+	f.BoolVar(&cfg.ICC, "icc", cfg.ICC, "Enable inter-container communication on the default bridge")
+	f.BoolVar(&cfg.IPForward, "ip-forward", cfg.IPForward, "Enable net.ipv4.ip_forward")
+	f.BoolVar(&cfg.IPTables, "iptables", cfg.IPTables, "Enable addition of firewall rules")
+	f.BoolVar(&cfg.IPv6, "ipv6", false, "Enable IPv6 networking on the default bridge")
+	f.StringVar(&cfg.FixedCIDR, "fixed-cidr", "", "IPv4 subnet for fixed IPs on the default bridge")
+	f.StringVar(&cfg.FixedCIDRv6, "fixed-cidr-v6", "", "IPv6 subnet for the default bridge")
+	f.StringArrayVar(&pools, "default-address-pools", nil, "Default address pools for node specific local networks (base=CIDR,size=N)")
 	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
 	f.StringVarP(&cfg.StorageDriver, "storage-driver", "s", cfg.StorageDriver, "Storage driver to use")
 	f.BoolVar(&cfg.LiveRestore, "live-restore", false, "Keep containers running when the daemon stops")

@@ -101,11 +101,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Bridge != "none" {
-		d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge), DNS: cfg.DNS, DB: db})
-		if err != nil {
-			return nil, fmt.Errorf("default bridge: %w", err)
-		}
+	var pools []network.AddressPool
+	for _, p := range cfg.DefaultAddressPools {
+		pools = append(pools, network.AddressPool{Base: p.Base, Size: p.Size})
+	}
+	d.net, err = network.New(ctx, network.Config{BridgeName: cfg.Bridge, BridgeIP: cfg.Bip, MTU: cfg.MTU, NftTable: nftTable(cfg.Bridge),
+		DNS: cfg.DNS, DNSSearch: cfg.DNSSearch, DNSOptions: cfg.DNSOptions, DB: db, StateDir: filepath.Join(cfg.DataRoot, "network"),
+		DisableICC: !cfg.ICC, DisableIPForward: !cfg.IPForward, DisableIPTables: !cfg.IPTables,
+		IPv6: cfg.IPv6, FixedCIDR: cfg.FixedCIDR, FixedCIDRv6: cfg.FixedCIDRv6, DefaultAddressPools: pools})
+	if err != nil {
+		return nil, fmt.Errorf("networking: %w", err)
 	}
 	shim, err := findShim()
 	if err != nil {

@@ -215,8 +215,13 @@ func isHostNetwork(hc *containertypes.HostConfig) bool { return hc.NetworkMode =
 func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containertypes.HostConfig) error {
 	switch mode := string(hc.NetworkMode); {
 	case mode == "" || mode == "default" || mode == "bridge":
-		if s.net == nil && mode == "bridge" {
-			return errdefs.NotFound("network bridge not found")
+		if mode == "bridge" {
+			if s.net == nil {
+				return errdefs.NotFound("network bridge not found")
+			}
+			if _, _, ok := s.net.Gateway(); !ok {
+				return errdefs.NotFound("network bridge not found")
+			}
 		}
 	case mode == "host" || mode == "none":
 	case strings.HasPrefix(mode, "container:"):

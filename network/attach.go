@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sort"
+	"strings"
 
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/network"
@@ -26,8 +27,11 @@ func wantedPorts(req AttachRequest) ([]wantedPort, error) {
 	var out []wantedPort
 	add := func(p network.Port, b network.PortBinding) error {
 		proto := string(p.Proto())
+		if proto == "sctp" {
+			return sctpError()
+		}
 		if proto != "tcp" && proto != "udp" {
-			return errdefs.NotImplemented("publishing %s ports is not supported yet", proto)
+			return errdefs.InvalidParameter("invalid proto: %s", proto)
 		}
 		hip := b.HostIP
 		if hip.IsValid() && hip.Is4In6() {
@@ -36,9 +40,7 @@ func wantedPorts(req AttachRequest) ([]wantedPort, error) {
 		if hip.IsValid() && hip.IsUnspecified() && hip.Is4() {
 			hip = netip.Addr{} // 0.0.0.0 is "all addresses"
 		}
-		if hip.IsValid() && !hip.Is4() {
-			return errdefs.NotImplemented("publishing on IPv6 host address %s is not supported yet", hip)
-		}
+		hip = hip.WithZone("")
 		lo, hi, err := parseHostPort(b.HostPort)
 		if err != nil {
 			return errdefs.InvalidParameter("%s", err.Error())
@@ -77,41 +79,76 @@ func wantedPorts(req AttachRequest) ([]wantedPort, error) {
 	return out, nil
 }
 
-// Attach creates a veth pair into the namespace, assigns an address and
-// routes, and publishes ports. On error nothing is left behind.
+// Attach connects the container to one network: a veth pair into the
+// namespace (bridge) or a macvlan/ipvlan device, addresses and routes, and
+// published ports. On error nothing is left behind.
 //
-// Attaching a container that already has an endpoint replaces it (a
-// record left by a crash must not block the next start).
+// Attaching a container to a network it already has an endpoint on
+// replaces that endpoint (a record left by a crash must not block the next
+// start).
 func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, retErr error) {
 	if req.ContainerID == "" || req.NetNSPath == "" {
 		return nil, errdefs.InvalidParameter("network attach: container ID and netns path are required")
-	}
-	if m.def == nil {
-		return nil, errdefs.InvalidParameter("the default bridge network is disabled (--bridge=none)")
 	}
 	if req.MacAddress != "" {
 		if _, err := net.ParseMAC(req.MacAddress); err != nil {
 			return nil, errdefs.InvalidParameter("invalid MAC address: %s", req.MacAddress)
 		}
 	}
-	wanted, err := wantedPorts(req)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if req.Network == "" && m.def == nil {
+		return nil, errdefs.NotFound("network %s not found", DefaultNetworkName)
+	}
+	n, err := m.lookup(req.Network)
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.eps[req.ContainerID]; ok {
-		if err := m.detachLocked(ctx, req.ContainerID); err != nil {
+	if n.drv == nil {
+		return nil, errdefs.Forbidden("container cannot be disconnected from host network or connected to host network")
+	}
+	if err := checkStaticIP(n, req.IPv4, false); err != nil {
+		return nil, err
+	}
+	if err := checkStaticIP(n, req.IPv6, true); err != nil {
+		return nil, err
+	}
+	var wanted []wantedPort
+	// Docker publishes nothing for internal and macvlan/ipvlan networks.
+	if n.firewalled() && !n.internal {
+		if wanted, err = wantedPorts(req); err != nil {
 			return nil, err
 		}
 	}
-	n := m.def
+	key := epKey{req.ContainerID, n.id}
+	if _, ok := m.eps[key]; ok {
+		if err := m.detachLocked(ctx, key); err != nil {
+			return nil, err
+		}
+	}
 	ep := &endpointRecord{
-		ContainerID: req.ContainerID,
-		Network:     n.name,
-		NetNSPath:   req.NetNSPath,
-		Gateway:     n.gateway,
-		HostVeth:    hostVethName(req.ContainerID),
+		ContainerID:   req.ContainerID,
+		ContainerName: strings.TrimPrefix(req.ContainerName, "/"),
+		Network:       n.id,
+		EndpointID:    newID(),
+		NetNSPath:     req.NetNSPath,
+		IfName:        req.IfName,
+		Aliases:       append([]string(nil), req.Aliases...),
+	}
+	if ep.IfName == "" {
+		ep.IfName = m.nextIfName(req.ContainerID)
+	}
+	if n.firewalled() {
+		ep.HostVeth = hostVethName(req.ContainerID)
+		if !n.isDefault() {
+			ep.HostVeth = hostVethName(req.ContainerID + "/" + n.id)
+		}
+	}
+	if !n.internal {
+		ep.Gateway = n.gateway
+		if n.subnet6.IsValid() {
+			ep.Gateway6 = n.gateway6
+		}
 	}
 	for p := range req.ExposedPorts {
 		ep.Exposed = append(ep.Exposed, p.String())
@@ -127,6 +164,9 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 		}
 	}()
 	for _, w := range wanted {
+		if w.hostIP.Is6() && !n.subnet6.IsValid() {
+			return nil, errdefs.NotImplemented("publishing on IPv6 host address %s needs the container to have an IPv6 address (a userland proxy is not implemented)", w.hostIP)
+		}
 		ctr := fmt.Sprintf("%d/%s", w.ctr, w.proto)
 		hp, err := m.ports.reserve(w.proto, w.hostIP, w.lo, w.hi, ctr)
 		if err != nil {
@@ -135,28 +175,41 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 		ep.Ports = append(ep.Ports, portMapping{Proto: w.proto, HostIP: w.hostIP, HostPort: hp, CtrPort: w.ctr})
 	}
 
-	// 2. Address and record, in one database transaction (one fsync).
+	// 2. Addresses and record, in one database transaction (one fsync).
 	err = m.cfg.DB.Update(func(tx *bolt.Tx) error {
-		ip, err := ipamAllocate(tx, n.name, n.subnet, n.gateway, req.ContainerID)
+		ip, err := allocAddr(tx, n.ipamKey, n.subnet, n.ipRange, n.gateway, req.IPv4, req.ContainerID)
 		if err != nil {
 			return err
 		}
 		ep.IP = netip.PrefixFrom(ip, n.subnet.Bits())
+		if n.subnet6.IsValid() {
+			ip6, err := allocAddr(tx, n.ipamKey, n.subnet6, n.ipRange6, n.gateway6, req.IPv6, req.ContainerID)
+			if err != nil {
+				return err
+			}
+			ep.IP6 = netip.PrefixFrom(ip6, n.subnet6.Bits())
+		}
 		ep.MacAddress = req.MacAddress
 		if ep.MacAddress == "" {
 			ep.MacAddress = macFromIP(ip)
 		}
+		m.seq++
+		ep.Seq = m.seq
 		return putEndpoint(tx, ep)
 	})
 	if err != nil {
+		if errors.Is(err, errAddressInUse) {
+			return nil, errdefs.Conflict("Address already in use")
+		}
 		return nil, fmt.Errorf("network attach %s: %w", req.ContainerID, err)
 	}
-	m.eps[ep.ContainerID] = ep
+	m.eps[key] = ep
 	defer func() {
 		if retErr != nil {
-			delete(m.eps, ep.ContainerID)
+			delete(m.eps, key)
 			_ = m.cfg.DB.Update(func(tx *bolt.Tx) error {
-				return errors.Join(ipamRelease(tx, n.name, ep.IP.Addr(), ep.ContainerID), deleteEndpoint(tx, ep.ContainerID))
+				return errors.Join(ipamRelease(tx, n.ipamKey, ep.IP.Addr(), ep.ContainerID),
+					ipamRelease(tx, n.ipamKey, ep.IP6.Addr(), ep.ContainerID), deleteEndpoint(tx, key))
 			})
 		}
 	}()
@@ -168,50 +221,132 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 	}
 
 	// 4. Rules: one transaction, only when something is published.
-	if err := nftApply(ctx, renderPortDelta(m.cfg.NftTable, dnatEntries(ep), true)); err != nil {
-		_ = n.drv.Leave(ctx, ep)
-		return nil, fmt.Errorf("publish ports: %w", err)
+	if !m.cfg.DisableIPTables {
+		script := renderPortDelta(m.cfg.NftTable, dnatEntries(ep), true)
+		if !n.icc && ep.HostVeth != "" {
+			script += renderICCDelta(m.cfg.NftTable, ep.HostVeth, true)
+		}
+		if err := nftApply(ctx, script); err != nil {
+			_ = n.drv.Leave(ctx, ep)
+			return nil, fmt.Errorf("publish ports: %w", err)
+		}
 	}
-	return ep.public(), nil
+	return m.public(ep), nil
+}
+
+// checkStaticIP applies Docker's rules for --ip / --ip6.
+func checkStaticIP(n *netw, ip netip.Addr, v6 bool) error {
+	if !ip.IsValid() {
+		return nil
+	}
+	if n.isDefault() {
+		return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
+	}
+	sub := n.subnet
+	if v6 {
+		sub = n.subnet6
+	}
+	if !n.userSubnet {
+		return errdefs.InvalidParameter("user specified IP address is supported only when connecting to networks with user configured subnets")
+	}
+	if !sub.IsValid() || ip.Is4() == v6 || !sub.Contains(ip) {
+		return errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", ip)
+	}
+	return nil
+}
+
+// allocAddr takes the static address when given, else the next free one.
+func allocAddr(tx *bolt.Tx, key string, subnet, ipRange netip.Prefix, gw, static netip.Addr, owner string) (netip.Addr, error) {
+	if static.IsValid() {
+		if f, l := hostRange(subnet); static.Compare(f) < 0 || static.Compare(l) > 0 {
+			return netip.Addr{}, errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", static)
+		}
+		return static, ipamReserve(tx, key, static, owner)
+	}
+	return ipamAllocate(tx, key, subnet, ipRange, gw, owner)
+}
+
+// nextIfName is the lowest ethN the container does not use; m.mu held.
+func (m *Manager) nextIfName(containerID string) string {
+	used := map[string]bool{}
+	for k, r := range m.eps {
+		if k.ctr == containerID {
+			used[r.IfName] = true
+		}
+	}
+	for i := 0; ; i++ {
+		if name := fmt.Sprintf("eth%d", i); !used[name] {
+			return name
+		}
+	}
+}
+
+// Detach removes the container's endpoint on one network (name or ID);
+// idempotent.
+func (m *Manager) Detach(ctx context.Context, containerID, network string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, err := m.lookup(network)
+	if err != nil {
+		return err
+	}
+	return m.detachLocked(ctx, epKey{containerID, n.id})
 }
 
 // DetachAll removes every endpoint of the container; idempotent.
 func (m *Manager) DetachAll(ctx context.Context, containerID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.detachLocked(ctx, containerID)
+	var errs []error
+	for _, r := range m.containerEps(containerID) {
+		errs = append(errs, m.detachLocked(ctx, r.key()))
+	}
+	return errors.Join(errs...)
 }
 
-func (m *Manager) detachLocked(ctx context.Context, containerID string) error {
-	ep, ok := m.eps[containerID]
+func (m *Manager) detachLocked(ctx context.Context, key epKey) error {
+	ep, ok := m.eps[key]
 	if !ok {
 		return nil
 	}
-	if n := m.network(ep.Network); n != nil {
+	n := m.nets[ep.Network]
+	if n != nil && n.drv != nil {
 		if err := n.drv.Leave(ctx, ep); err != nil {
 			return err
 		}
 	}
-	if len(ep.Ports) > 0 {
-		if err := nftApply(ctx, renderPortDelta(m.cfg.NftTable, dnatEntries(ep), false)); err != nil {
+	script := renderPortDelta(m.cfg.NftTable, dnatEntries(ep), false)
+	if n != nil && n.firewalled() && !n.icc && ep.HostVeth != "" {
+		script += renderICCDelta(m.cfg.NftTable, ep.HostVeth, false)
+	}
+	if script != "" && !m.cfg.DisableIPTables {
+		if err := nftApply(ctx, script); err != nil {
 			// Out of step with the kernel (table flushed by hand?):
 			// rebuild the whole table without this endpoint.
-			delete(m.eps, containerID)
+			delete(m.eps, key)
 			if err := m.syncTable(ctx); err != nil {
-				m.eps[containerID] = ep
+				m.eps[key] = ep
 				return fmt.Errorf("unpublish ports: %w", err)
 			}
 		}
 	}
+	ipamKey := ep.Network
+	if n != nil {
+		ipamKey = n.ipamKey
+	}
 	err := m.cfg.DB.Update(func(tx *bolt.Tx) error {
-		return errors.Join(ipamRelease(tx, ep.Network, ep.IP.Addr(), ep.ContainerID), deleteEndpoint(tx, ep.ContainerID))
+		return errors.Join(ipamRelease(tx, ipamKey, ep.IP.Addr(), ep.ContainerID),
+			ipamRelease(tx, ipamKey, ep.IP6.Addr(), ep.ContainerID), deleteEndpoint(tx, key))
 	})
 	if err != nil {
-		return fmt.Errorf("network detach %s: %w", containerID, err)
+		return fmt.Errorf("network detach %s: %w", key.ctr, err)
 	}
 	for _, p := range ep.Ports {
 		m.ports.release(p.Proto, p.HostIP, p.HostPort)
 	}
-	delete(m.eps, containerID)
+	delete(m.eps, key)
+	if n != nil && n.isDefault() {
+		m.dropLinks(ctx, key.ctr)
+	}
 	return nil
 }

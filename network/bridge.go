@@ -18,10 +18,13 @@ import (
 
 // bridgeDriver connects containers to a Linux bridge with veth pairs.
 type bridgeDriver struct {
-	name    string
-	addr    netip.Prefix // bridge address = gateway, with the subnet length
-	mtu     int
-	ifindex int
+	name  string
+	addr  netip.Prefix // bridge address = gateway, with the subnet length
+	addr6 netip.Prefix // IPv6 gateway with the subnet length; zero: IPv4 only
+	mtu   int
+	// noDefaultRoute: internal networks give containers no way out.
+	noDefaultRoute bool
+	ifindex        int
 
 	// Deleting a veth waits for an RCU grace period in the kernel (10-20
 	// ms), so Leave does it in the background; pending lets Teardown and
@@ -51,9 +54,21 @@ func (d *bridgeDriver) Setup(ctx context.Context) error {
 			return fmt.Errorf("set bridge mtu: %w", err)
 		}
 	}
-	addr := &netlink.Addr{IPNet: prefixToIPNet(d.addr)}
-	if err := netlink.AddrReplace(link, addr); err != nil {
-		return fmt.Errorf("set bridge address %s: %w", d.addr, err)
+	for _, a := range []netip.Prefix{d.addr, d.addr6} {
+		if !a.IsValid() {
+			continue
+		}
+		if a.Addr().Is6() {
+			if err := writeSysctl("net/ipv6/conf/"+d.name+"/disable_ipv6", "0"); err != nil {
+				return err
+			}
+		}
+		// No duplicate address detection: the address would stay
+		// "tentative" (unusable) for a second after every start.
+		addr := &netlink.Addr{IPNet: prefixToIPNet(a), Flags: unix.IFA_F_NODAD}
+		if err := netlink.AddrReplace(link, addr); err != nil {
+			return fmt.Errorf("set bridge address %s: %w", a, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("bring up bridge: %w", err)
@@ -82,7 +97,7 @@ func (d *bridgeDriver) Join(ctx context.Context, ep *endpointRecord) error {
 	// name, which saves the move and rename round trips.
 	veth := &netlink.Veth{
 		LinkAttrs:        netlink.LinkAttrs{Name: ep.HostVeth, MTU: d.mtu, TxQLen: -1, Flags: net.FlagUp},
-		PeerName:         "eth0",
+		PeerName:         ep.IfName,
 		PeerHardwareAddr: mac,
 		PeerNamespace:    netlink.NsFd(int(nsh)),
 		PeerTxQLen:       -1,
@@ -99,21 +114,51 @@ func (d *bridgeDriver) Join(ctx context.Context, ep *endpointRecord) error {
 		return err
 	}
 	defer h.Close()
-	peer, err := h.LinkByName("eth0")
+	peer, err := h.LinkByName(ep.IfName)
 	if err != nil {
-		return fmt.Errorf("find eth0 in container: %w", err)
+		return fmt.Errorf("find %s in container: %w", ep.IfName, err)
 	}
-	if err := h.AddrAdd(peer, &netlink.Addr{IPNet: prefixToIPNet(ep.IP)}); err != nil {
-		return fmt.Errorf("set container address %s: %w", ep.IP, err)
+	return configureInside(h, peer, ep)
+}
+
+// configureInside gives the container's interface its addresses, brings it
+// up and adds the default routes (when the endpoint has gateways).
+func configureInside(h *netlink.Handle, link netlink.Link, ep *endpointRecord) error {
+	for _, a := range []netip.Prefix{ep.IP, ep.IP6} {
+		if !a.IsValid() {
+			continue
+		}
+		if err := h.AddrAdd(link, &netlink.Addr{IPNet: prefixToIPNet(a), Flags: unix.IFA_F_NODAD}); err != nil {
+			return fmt.Errorf("set container address %s: %w", a, err)
+		}
 	}
-	if err := h.LinkSetUp(peer); err != nil {
-		return fmt.Errorf("bring up eth0: %w", err)
+	if err := h.LinkSetUp(link); err != nil {
+		return fmt.Errorf("bring up %s: %w", ep.IfName, err)
 	}
-	gw := net.IP(ep.Gateway.AsSlice())
-	if err := h.RouteAdd(&netlink.Route{LinkIndex: peer.Attrs().Index, Gw: gw}); err != nil {
-		return fmt.Errorf("add default route via %s: %w", ep.Gateway, err)
+	for _, gw := range []netip.Addr{ep.Gateway, ep.Gateway6} {
+		if !gw.IsValid() {
+			continue
+		}
+		// A second network's default route must not replace the first
+		// one's: it gets a higher metric, as with Docker.
+		r := &netlink.Route{LinkIndex: link.Attrs().Index, Gw: net.IP(gw.AsSlice()), Priority: defaultRouteMetric(ep)}
+		if gw.Is6() {
+			r.Family = netlink.FAMILY_V6
+		}
+		if err := h.RouteAdd(r); err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("add default route via %s: %w", gw, err)
+		}
 	}
 	return nil
+}
+
+// defaultRouteMetric is 0 for eth0 and grows with the interface number.
+func defaultRouteMetric(ep *endpointRecord) int {
+	var n int
+	if _, err := fmt.Sscanf(ep.IfName, "eth%d", &n); err != nil {
+		return 0
+	}
+	return n
 }
 
 func (d *bridgeDriver) Leave(ctx context.Context, ep *endpointRecord) error {

@@ -23,9 +23,9 @@ func nftApply(ctx context.Context, script string) error {
 	return nil
 }
 
-// nftDeleteTable removes our table; a missing table is not an error.
+// nftDeleteTable removes our tables; missing ones are not an error.
 func nftDeleteTable(ctx context.Context, table string) error {
-	return nftApply(ctx, fmt.Sprintf("table ip %s\ndelete table ip %s\n", table, table))
+	return nftApply(ctx, nftDeleteScript(table))
 }
 
 // The forward jump.

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sort"
 	"sync"
 	"time"
 
@@ -31,23 +32,58 @@ const (
 	DefaultNetworkName = "bridge"
 )
 
-// Config configures the Manager (from daemon flags / daemon.json).
+// AddressPool is one --default-address-pools entry: subnets of Size bits
+// are carved out of Base for networks created without --subnet.
+type AddressPool struct {
+	Base string `json:"base"`
+	Size int    `json:"size"`
+}
+
+// DefaultAddressPools: /24s of 172.31.0.0/16, next to the default bridge's
+// 172.30.0.0/16 and clear of it. Subnets that overlap a route on the host
+// (Docker Engine's networks, the LAN) are skipped when allocating.
+var DefaultAddressPools = []AddressPool{{Base: "172.31.0.0/16", Size: 24}}
+
+// defaultPool6 gives --ipv6 networks without an IPv6 subnet a /64 of a ULA
+// prefix of ours.
+var defaultPool6 = AddressPool{Base: "fdb7:e27f:2c00::/40", Size: 64}
+
+// Config configures the Manager (from daemon flags / daemon.json). The
+// Disable* fields are the negated dockerd flags (--icc, --ip-forward,
+// --iptables), so the zero Config behaves like dockerd's defaults.
 type Config struct {
 	BridgeName string   // "berth0"; "none" disables the default bridge
 	BridgeIP   string   // --bip, CIDR of the bridge address, default "172.30.0.1/16"
-	MTU        int      // 0: 1500
+	MTU        int      // --mtu for the default bridge; 0: 1500
 	NftTable   string   // our nftables table name, "berth" by default
 	DNS        []string // daemon --dns
-	DB         *bolt.DB // IPAM and endpoint state, in our own buckets
+	DNSSearch  []string // --dns-search, for the containers' resolv.conf
+	DNSOptions []string // --dns-opt, for the containers' resolv.conf
+	DB         *bolt.DB // networks, IPAM and endpoint state, in our own buckets
+	// StateDir keeps what is not in the database: the admin's rules of the
+	// user chain, saved when our table is deleted (<data-root>/network).
+	StateDir string
+
+	DisableICC       bool   // --icc=false: default-bridge containers only talk when linked
+	DisableIPForward bool   // --ip-forward=false: leave net.ipv4.ip_forward alone
+	DisableIPTables  bool   // --iptables=false: install no firewall rules at all
+	IPv6             bool   // --ipv6: dual stack on the default bridge
+	FixedCIDR        string // --fixed-cidr: default-bridge addresses come from here
+	FixedCIDRv6      string // --fixed-cidr-v6: the default bridge's IPv6 subnet
+	// DefaultAddressPools: nil means DefaultAddressPools.
+	DefaultAddressPools []AddressPool
 }
 
-// Manager owns the bridge, IPAM and firewall rules.
+// Manager owns the bridges, IPAM and firewall rules.
 type Manager struct {
 	cfg Config
 
 	mu       sync.Mutex
-	def      *netw // default bridge network; nil when BridgeName is "none"
-	eps      map[string]*endpointRecord
+	def      *netw            // default bridge network; nil when BridgeName is "none"
+	nets     map[string]*netw // by ID, predefined ones included
+	eps      map[epKey]*endpointRecord
+	links    map[[2]string]bool // container ID pairs allowed with --icc=false
+	seq      int64              // last endpoint Seq
 	ports    *portReserver
 	fwdChain string
 
@@ -55,12 +91,13 @@ type Manager struct {
 	done chan struct{}
 }
 
-// New ensures the bridge, the nftables table with NAT, and IP forwarding;
-// idempotent across daemon restarts. Endpoints persisted in cfg.DB are
-// restored: their host ports are reserved again and their DNAT rules
-// rebuilt, so containers that survived a daemon restart keep working. The
-// caller should Detach endpoints of containers that are no longer running.
-func New(ctx context.Context, cfg Config) (*Manager, error) {
+// New ensures the bridges, the nftables table with NAT, and IP forwarding;
+// idempotent across daemon restarts. Networks and endpoints persisted in
+// cfg.DB are restored: bridges are re-created, host ports reserved again
+// and rules rebuilt, so containers that survived a daemon restart keep
+// working. The caller should Detach endpoints of containers that are no
+// longer running.
+func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 	if cfg.DB == nil {
 		return nil, errdefs.InvalidParameter("network: Config.DB is required")
 	}
@@ -76,47 +113,58 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 	if cfg.NftTable == "" {
 		cfg.NftTable = DefaultNftTable
 	}
+	if cfg.DefaultAddressPools == nil {
+		cfg.DefaultAddressPools = DefaultAddressPools
+	}
+	if err := validatePools(cfg.DefaultAddressPools); err != nil {
+		return nil, err
+	}
 	m := &Manager{
 		cfg:      cfg,
-		eps:      map[string]*endpointRecord{},
+		nets:     map[string]*netw{},
+		eps:      map[epKey]*endpointRecord{},
 		ports:    newPortReserver(),
 		fwdChain: forwardChain(cfg.NftTable),
 	}
-	if cfg.BridgeName != "none" {
-		bip, err := netip.ParsePrefix(cfg.BridgeIP)
-		if err != nil || !bip.Addr().Is4() || bip.Bits() > 30 || bip.Addr() == bip.Masked().Addr() {
-			return nil, errdefs.InvalidParameter("invalid bridge IP %q: want an IPv4 host address in CIDR form, prefix /30 or shorter", cfg.BridgeIP)
+	defer func() {
+		if retErr != nil {
+			m.ports.releaseAll()
 		}
-		m.def = &netw{
-			name: DefaultNetworkName, iface: cfg.BridgeName, subnet: bip.Masked(), gateway: bip.Addr(), mtu: cfg.MTU,
-			drv: &bridgeDriver{name: cfg.BridgeName, addr: bip, mtu: cfg.MTU},
-		}
-		if err := m.def.drv.Setup(ctx); err != nil {
-			return nil, err
-		}
+	}()
+	if err := m.loadNetworks(ctx); err != nil {
+		return nil, err
+	}
+	if m.def != nil && !cfg.DisableIPForward {
 		if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
 			return nil, err
 		}
 	}
-	eps, err := loadEndpoints(cfg.DB)
+	m.enableIPv6Forwarding()
+	defID := ""
+	if m.def != nil {
+		defID = m.def.id
+	}
+	eps, err := loadEndpoints(cfg.DB, defID)
 	if err != nil {
 		return nil, fmt.Errorf("load endpoints: %w", err)
 	}
 	m.eps = eps
 	for _, ep := range eps {
+		m.seq = max(m.seq, ep.Seq)
 		for _, p := range ep.Ports {
 			// A host process may have taken the port while we were down;
 			// keep the rule (the container still owns the binding) and go on.
 			_ = m.ports.take(p)
 		}
 	}
+	if m.links, err = loadLinks(cfg.DB); err != nil {
+		return nil, fmt.Errorf("load links: %w", err)
+	}
 	if err := m.syncTable(ctx); err != nil {
-		m.ports.releaseAll()
 		return nil, err
 	}
-	if m.def != nil {
+	if !cfg.DisableIPTables {
 		if _, err := ensureForward(ctx, m.fwdChain, m.bridges()); err != nil {
-			m.ports.releaseAll()
 			return nil, err
 		}
 		m.stop, m.done = make(chan struct{}), make(chan struct{})
@@ -144,41 +192,76 @@ func (m *Manager) watchForward() {
 }
 
 func (m *Manager) bridges() []string {
-	if m.def == nil {
-		return nil
-	}
-	return []string{m.def.iface}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bridgesLocked()
 }
 
-// network returns the network an endpoint record belongs to.
-func (m *Manager) network(name string) *netw {
-	if m.def != nil && name == m.def.name {
-		return m.def
+func (m *Manager) bridgesLocked() []string {
+	var out []string
+	for _, n := range m.sortedNets() {
+		if n.firewalled() {
+			out = append(out, n.iface)
+		}
 	}
-	return nil
+	return out
+}
+
+// sortedNets returns the networks by name, for deterministic rules.
+func (m *Manager) sortedNets() []*netw {
+	out := make([]*netw, 0, len(m.nets))
+	for _, n := range m.nets {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
 }
 
 // spec is the full table contents for the current state; m.mu held or
 // exclusive access.
 func (m *Manager) spec() tableSpec {
 	s := tableSpec{Table: m.cfg.NftTable}
-	if m.def != nil {
-		s.Networks = append(s.Networks, m.def.rules())
+	for _, n := range m.sortedNets() {
+		if !n.firewalled() {
+			continue
+		}
+		s.Networks = append(s.Networks, n.rules())
 	}
 	for _, ep := range m.eps {
 		s.Ports = append(s.Ports, dnatEntries(ep)...)
+		if n := m.nets[ep.Network]; n != nil && n.firewalled() && !n.icc && ep.HostVeth != "" {
+			s.NoICCPorts = append(s.NoICCPorts, ep.HostVeth)
+		}
 	}
+	s.Links = m.linkElements()
 	return s
 }
 
+// syncTable replaces our tables with what the state says, keeping the
+// admin's rules of the user chain.
 func (m *Manager) syncTable(ctx context.Context) error {
-	return nftApply(ctx, renderTable(m.spec()))
+	if m.cfg.DisableIPTables {
+		return nil
+	}
+	s := m.spec()
+	s.UserRules = m.userRules(ctx)
+	return nftApply(ctx, renderTable(s))
 }
 
 func dnatEntries(ep *endpointRecord) []dnatEntry {
 	out := make([]dnatEntry, 0, len(ep.Ports))
 	for _, p := range ep.Ports {
-		out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP.Addr()})
+		switch {
+		case p.HostIP.Is6():
+			out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP6.Addr()})
+		case p.HostIP.IsValid() || ep.IP.IsValid():
+			out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP.Addr()})
+		}
+		// A binding on all addresses also answers on the host's IPv6
+		// addresses when the container has one, as with Docker.
+		if !p.HostIP.IsValid() && ep.IP6.IsValid() {
+			out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP6.Addr(), all6: true})
+		}
 	}
 	return out
 }
@@ -193,31 +276,43 @@ func (m *Manager) Close() error {
 		m.stop = nil
 	}
 	m.ports.releaseAll()
-	if m.def != nil {
-		m.def.drv.wait()
+	for _, n := range m.nets {
+		if n.drv != nil {
+			n.drv.wait()
+		}
 	}
 	return nil
 }
 
-// Shutdown removes our nftables table, the FORWARD jump and the bridge, for
-// a daemon stopping without live-restore. Endpoint records stay in the
-// database (New restores them; Detach cleans them up). It also Closes.
+// Shutdown removes our nftables tables, the FORWARD jump, the bridges and
+// devices of every network, for a daemon stopping without live-restore.
+// The admin's user-chain rules are saved first (New restores them).
+// Network and endpoint records stay in the database (New restores them;
+// Detach cleans them up). It also Closes.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	_ = m.Close()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var errs []error
-	if err := nftDeleteTable(ctx, m.cfg.NftTable); err != nil {
-		errs = append(errs, err)
-	}
-	if m.def != nil {
+	if !m.cfg.DisableIPTables {
+		m.userRules(ctx) // saves them to StateDir
+		if err := nftDeleteTable(ctx, m.cfg.NftTable); err != nil {
+			errs = append(errs, err)
+		}
 		if err := removeForward(ctx, m.fwdChain); err != nil {
 			errs = append(errs, err)
 		}
-		for _, ep := range m.eps {
-			_ = m.def.drv.Leave(ctx, ep)
+	}
+	for _, ep := range m.eps {
+		if n := m.nets[ep.Network]; n != nil && n.drv != nil {
+			_ = n.drv.Leave(ctx, ep)
 		}
-		if err := m.def.drv.Teardown(ctx); err != nil {
+	}
+	for _, n := range m.sortedNets() {
+		if n.drv == nil {
+			continue
+		}
+		if err := n.drv.Teardown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -227,15 +322,35 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	return nil
 }
 
-// Endpoint returns the persisted endpoint of a container.
+// Endpoint returns the container's first endpoint (by attach order).
 func (m *Manager) Endpoint(containerID string) (*Endpoint, error) {
+	if eps := m.Endpoints(containerID); len(eps) > 0 {
+		return eps[0], nil
+	}
+	return nil, errdefs.NotFound("container %s is not connected to the network", containerID)
+}
+
+// Endpoints returns the container's endpoints in attach order.
+func (m *Manager) Endpoints(containerID string) []*Endpoint {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ep, ok := m.eps[containerID]
-	if !ok {
-		return nil, errdefs.NotFound("container %s is not connected to the network", containerID)
+	var out []*Endpoint
+	for _, r := range m.containerEps(containerID) {
+		out = append(out, m.public(r))
 	}
-	return ep.public(), nil
+	return out
+}
+
+// containerEps returns the container's endpoint records in attach order.
+func (m *Manager) containerEps(containerID string) []*endpointRecord {
+	var out []*endpointRecord
+	for k, r := range m.eps {
+		if k.ctr == containerID {
+			out = append(out, r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
+	return out
 }
 
 // Gateway returns the default bridge's subnet and gateway (for
@@ -247,7 +362,13 @@ func (m *Manager) Gateway() (subnet netip.Prefix, gateway netip.Addr, ok bool) {
 	return m.def.subnet, m.def.gateway, true
 }
 
-func (r *endpointRecord) public() *Endpoint {
+// DNSConfig returns the daemon's --dns, --dns-search and --dns-opt, for
+// the containers' resolv.conf.
+func (m *Manager) DNSConfig() (servers, search, options []string) {
+	return m.cfg.DNS, m.cfg.DNSSearch, m.cfg.DNSOptions
+}
+
+func (m *Manager) public(r *endpointRecord) *Endpoint {
 	ports := network.PortMap{}
 	for _, e := range r.Exposed {
 		if k, err := network.ParsePort(e); err == nil {
@@ -264,6 +385,15 @@ func (r *endpointRecord) public() *Endpoint {
 			hip = netip.IPv4Unspecified()
 		}
 		ports[k] = append(ports[k], network.PortBinding{HostIP: hip, HostPort: fmt.Sprint(p.HostPort)})
+		if !p.HostIP.IsValid() && r.IP6.IsValid() {
+			ports[k] = append(ports[k], network.PortBinding{HostIP: netip.IPv6Unspecified(), HostPort: fmt.Sprint(p.HostPort)})
+		}
 	}
-	return &Endpoint{IP: r.IP, Gateway: r.Gateway, MacAddress: r.MacAddress, HostVeth: r.HostVeth, Ports: ports}
+	ep := &Endpoint{IP: r.IP, Gateway: r.Gateway, MacAddress: r.MacAddress, HostVeth: r.HostVeth, Ports: ports,
+		NetworkID: r.Network, EndpointID: r.EndpointID, IfName: r.IfName, IPv6: r.IP6, Gateway6: r.Gateway6,
+		Aliases: append([]string(nil), r.Aliases...)}
+	if n := m.nets[r.Network]; n != nil {
+		ep.NetworkName = n.name
+	}
+	return ep
 }

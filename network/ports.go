@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-project/berth/internal/errdefs"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -33,7 +35,22 @@ func displayIP(ip netip.Addr) string {
 	if !ip.IsValid() {
 		return "0.0.0.0"
 	}
+	if ip.Is6() {
+		return "[" + ip.String() + "]"
+	}
 	return ip.String()
+}
+
+// sctpError says why -p .../sctp cannot work here: without the kernel's
+// SCTP module there is nothing to forward to; with it, our DNAT maps do not
+// cover SCTP yet.
+func sctpError() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, unix.IPPROTO_SCTP)
+	if err != nil {
+		return errdefs.NotImplemented("publishing sctp ports: the kernel has no SCTP support (CONFIG_IP_SCTP)")
+	}
+	unix.Close(fd)
+	return errdefs.NotImplemented("publishing sctp ports: not implemented")
 }
 
 type portKey struct {
@@ -76,13 +93,21 @@ func bindSocket(proto string, ip netip.Addr, port uint16) (int, error) {
 	if proto == "udp" {
 		typ = unix.SOCK_DGRAM
 	}
-	fd, err := unix.Socket(unix.AF_INET, typ|unix.SOCK_CLOEXEC, 0)
+	fam := unix.AF_INET
+	if ip.Is6() {
+		fam = unix.AF_INET6
+	}
+	fd, err := unix.Socket(fam, typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}
-	sa := &unix.SockaddrInet4{Port: int(port)}
-	if ip.IsValid() {
-		sa.Addr = ip.As4()
+	var sa unix.Sockaddr = &unix.SockaddrInet4{Port: int(port)}
+	if ip.Is4() {
+		sa = &unix.SockaddrInet4{Port: int(port), Addr: ip.As4()}
+	} else if ip.Is6() {
+		// Only IPv6: the IPv4 side is a binding of its own.
+		_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1)
+		sa = &unix.SockaddrInet6{Port: int(port), Addr: ip.As16()}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		unix.Close(fd)

@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +18,39 @@ import (
 type Runtime struct {
 	Path        string   `json:"path"`
 	RuntimeArgs []string `json:"runtimeArgs,omitempty"`
+}
+
+// AddressPool is one entry of default-address-pools.
+type AddressPool struct {
+	Base string `json:"base"`
+	Size int    `json:"size"`
+}
+
+// ParseAddressPool parses the flag form "base=172.80.0.0/16,size=24".
+func ParseAddressPool(s string) (AddressPool, error) {
+	var p AddressPool
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return p, fmt.Errorf("invalid default address pool %q: want base=CIDR,size=N", s)
+		}
+		switch k {
+		case "base":
+			p.Base = v
+		case "size":
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return p, fmt.Errorf("invalid default address pool size %q", v)
+			}
+			p.Size = n
+		default:
+			return p, fmt.Errorf("invalid default address pool field %q", k)
+		}
+	}
+	if p.Base == "" || p.Size == 0 {
+		return p, fmt.Errorf("invalid default address pool %q: want base=CIDR,size=N", s)
+	}
+	return p, nil
 }
 
 // Config is the daemon configuration. JSON names are daemon.json keys.
@@ -33,14 +68,25 @@ type Config struct {
 	Bridge         string             `json:"bridge,omitempty"`
 	MTU            int                `json:"mtu,omitempty"`
 	DNS            []string           `json:"dns,omitempty"`
-	Debug          bool               `json:"debug,omitempty"`
-	StorageDriver  string             `json:"storage-driver,omitempty"`
-	LiveRestore    bool               `json:"live-restore,omitempty"`
-	TLS            bool               `json:"tls,omitempty"`
-	TLSVerify      bool               `json:"tlsverify,omitempty"`
-	TLSCACert      string             `json:"tlscacert,omitempty"`
-	TLSCert        string             `json:"tlscert,omitempty"`
-	TLSKey         string             `json:"tlskey,omitempty"`
+	DNSSearch      []string           `json:"dns-search,omitempty"`
+	DNSOptions     []string           `json:"dns-opts,omitempty"`
+	ICC            bool               `json:"icc"`
+	IPForward      bool               `json:"ip-forward"`
+	IPTables       bool               `json:"iptables"`
+	IPv6           bool               `json:"ipv6,omitempty"`
+	FixedCIDR      string             `json:"fixed-cidr,omitempty"`
+	FixedCIDRv6    string             `json:"fixed-cidr-v6,omitempty"`
+	// DefaultAddressPools is daemon.json's list of {"base","size"};
+	// the flag --default-address-pools base=...,size=... repeats.
+	DefaultAddressPools []AddressPool `json:"default-address-pools,omitempty"`
+	Debug               bool          `json:"debug,omitempty"`
+	StorageDriver       string        `json:"storage-driver,omitempty"`
+	LiveRestore         bool          `json:"live-restore,omitempty"`
+	TLS                 bool          `json:"tls,omitempty"`
+	TLSVerify           bool          `json:"tlsverify,omitempty"`
+	TLSCACert           string        `json:"tlscacert,omitempty"`
+	TLSCert             string        `json:"tlscert,omitempty"`
+	TLSKey              string        `json:"tlskey,omitempty"`
 }
 
 // Defaults returns the built-in configuration.
@@ -52,6 +98,9 @@ func Defaults() *Config {
 		DefaultRuntime: "berth",
 		Bridge:         "berth0",
 		Bip:            "172.30.0.1/16",
+		ICC:            true,
+		IPForward:      true,
+		IPTables:       true,
 		StorageDriver:  "overlay2",
 	}
 }
@@ -159,6 +208,33 @@ func Merge(base, file *Config, fileSet, flagsSet map[string]bool) error {
 	if fileSet["dns"] {
 		base.DNS = file.DNS
 	}
+	if fileSet["dns-search"] {
+		base.DNSSearch = file.DNSSearch
+	}
+	if fileSet["dns-opts"] {
+		base.DNSOptions = file.DNSOptions
+	}
+	if fileSet["icc"] {
+		base.ICC = file.ICC
+	}
+	if fileSet["ip-forward"] {
+		base.IPForward = file.IPForward
+	}
+	if fileSet["iptables"] {
+		base.IPTables = file.IPTables
+	}
+	if fileSet["ipv6"] {
+		base.IPv6 = file.IPv6
+	}
+	if fileSet["fixed-cidr"] {
+		base.FixedCIDR = file.FixedCIDR
+	}
+	if fileSet["fixed-cidr-v6"] {
+		base.FixedCIDRv6 = file.FixedCIDRv6
+	}
+	if fileSet["default-address-pools"] {
+		base.DefaultAddressPools = file.DefaultAddressPools
+	}
 	if fileSet["debug"] {
 		base.Debug = file.Debug
 	}
@@ -195,6 +271,22 @@ func (c *Config) Validate() error {
 	case "json-file", "none", "local":
 	default:
 		return fmt.Errorf("logging driver %q: not implemented", c.LogDriver)
+	}
+	if c.IPv6 && c.FixedCIDRv6 == "" && c.Bridge != "none" {
+		return fmt.Errorf("--ipv6 needs --fixed-cidr-v6 for the default bridge")
+	}
+	for _, v := range []string{c.FixedCIDR, c.FixedCIDRv6} {
+		if v != "" {
+			if _, err := netip.ParsePrefix(v); err != nil {
+				return fmt.Errorf("invalid CIDR %q: %w", v, err)
+			}
+		}
+	}
+	for _, p := range c.DefaultAddressPools {
+		b, err := netip.ParsePrefix(p.Base)
+		if err != nil || p.Size < b.Bits() || p.Size > b.Addr().BitLen() {
+			return fmt.Errorf("invalid default address pool {base: %s, size: %d}", p.Base, p.Size)
+		}
 	}
 	for name := range c.Runtimes {
 		if name == "berth" || name == "runc" && c.Runtimes[name].Path == "" {
