@@ -4,7 +4,9 @@ import (
 	"flag"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -51,12 +53,53 @@ func TestRenderTableGolden(t *testing.T) {
 		name string
 		spec tableSpec
 	}{
-		{"table_empty.nft", tableSpec{Table: "berth", Networks: []netRules{{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16")}}}},
-		{"table_ports.nft", tableSpec{Table: "berth", Networks: []netRules{{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16")}}, Ports: samplePorts}},
+		{"table_empty.nft", tableSpec{Table: "berth", Networks: []netRules{{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16"), ICC: true, Masquerade: true}}}},
+		{"table_ports.nft", tableSpec{Table: "berth", Networks: []netRules{{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16"), ICC: true, Masquerade: true}}, Ports: samplePorts}},
 		{"table_nobridge.nft", tableSpec{Table: "berth"}},
+		{"table_multi.nft", tableSpec{Table: "berth", Networks: []netRules{
+			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16"), Subnet6: netip.MustParsePrefix("fd00:1::/64"), Masquerade: true},
+			{Bridge: "bb-0123456789ab", Subnet: netip.MustParsePrefix("172.31.0.0/24"), ICC: true, Masquerade: false},
+			{Bridge: "bb-ba9876543210", Subnet: netip.MustParsePrefix("172.31.1.0/24"), Internal: true, ICC: true, Masquerade: true},
+		}, Ports: append(append([]dnatEntry(nil), samplePorts...),
+			entry("tcp", "::1", 8080, 80, "fd00:1::2"), entry("udp", "", 5353, 53, "fd00:1::2")),
+			NoICCPorts: []string{"vethbt1234567"}, Links: []string{"172.30.0.2 . 172.30.0.3", "172.30.0.3 . 172.30.0.2"},
+			UserRules: []string{"ip saddr 192.0.2.1 drop", `iifname "eth9" counter accept comment "admin"`}}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, renderTable(tt.spec)) })
+		t.Run(tt.name, func(t *testing.T) {
+			text := renderTable(tt.spec)
+			golden(t, tt.name, text)
+			nftCheck(t, text)
+		})
+	}
+}
+
+// nftCheck has the kernel parse the script without applying it (nft -c),
+// when we may: the golden files must be valid rule sets, not just text.
+func nftCheck(t *testing.T, script string) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		return
+	}
+	if _, err := exec.LookPath("nft"); err != nil {
+		return
+	}
+	cmd := exec.Command("nft", "-c", "-f", "-")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("nft -c rejects the script: %v\n%s", err, out)
+	}
+}
+
+func TestParseChainRules(t *testing.T) {
+	listing := "table inet berth {\n\tchain BERTH-USER { # handle 7\n\t\tip saddr 192.0.2.1 drop # handle 9\n\t\tiifname \"x\" counter packets 3 bytes 120 accept\n\t}\n}\n"
+	got := parseChainRules(listing)
+	want := []string{"ip saddr 192.0.2.1 drop", `iifname "x" counter packets 3 bytes 120 accept`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("parseChainRules = %q, want %q", got, want)
+	}
+	if got := parseChainRules("table inet berth {\n\tchain BERTH-USER {\n\t}\n}\n"); len(got) != 0 {
+		t.Errorf("empty chain: %q", got)
 	}
 }
 

@@ -62,6 +62,9 @@ func parseChainRules(listing string) []string {
 	var rules []string
 	depth := 0
 	for _, l := range strings.Split(listing, "\n") {
+		if i := strings.Index(l, " # handle "); i >= 0 {
+			l = l[:i]
+		}
 		l = strings.TrimSpace(l)
 		switch {
 		case l == "":
@@ -70,9 +73,6 @@ func parseChainRules(listing string) []string {
 		case l == "}":
 			depth--
 		case depth == 2:
-			if i := strings.Index(l, " # handle "); i >= 0 {
-				l = l[:i]
-			}
 			rules = append(rules, l)
 		}
 	}
