@@ -42,6 +42,7 @@ type harness struct {
 	dir    string
 	dbPath string
 	suffix string
+	cur    *Manager // the running Manager, for cleanups that outlive restarts
 }
 
 func randHex(n int) string {
@@ -65,6 +66,10 @@ func newHarness(t *testing.T) *harness {
 		BridgeIP:   fmt.Sprintf("10.213.%d.1/24", third),
 		NftTable:   "berth_test_" + h.suffix,
 		DB:         db,
+		StateDir:   filepath.Join(h.dir, "state"),
+		// Networks created without --subnet come from here: our own
+		// range, never the host's.
+		DefaultAddressPools: []AddressPool{{Base: fmt.Sprintf("10.216.%d.0/24", third), Size: 27}},
 	}
 	return h
 }
@@ -313,7 +318,7 @@ func TestBridgeAttachPublishDetach(t *testing.T) {
 	if _, err := tcpHello("127.0.0.1:" + hpA); err == nil {
 		t.Error("port still published after Detach")
 	}
-	if out, _ := exec.Command("nft", "list", "table", "ip", h.cfg.NftTable).Output(); strings.Contains(string(out), epA.IP.Addr().String()+" ") {
+	if out, _ := exec.Command("nft", "list", "table", "inet", h.cfg.NftTable).Output(); strings.Contains(string(out), epA.IP.Addr().String()+" ") {
 		t.Errorf("rule for A left:\n%s", out)
 	}
 	// The freed host port can be taken again, and the address is not reused at once.
@@ -408,7 +413,7 @@ func TestAttachRollbackOnJoinFailure(t *testing.T) {
 	if held != 0 {
 		t.Errorf("%d host ports still reserved after rollback", held)
 	}
-	if out, _ := exec.Command("nft", "list", "table", "ip", h.cfg.NftTable).Output(); strings.Contains(string(out), "elements") {
+	if out, _ := exec.Command("nft", "list", "table", "inet", h.cfg.NftTable).Output(); strings.Contains(string(out), " : ") {
 		t.Errorf("elements left after rollback:\n%s", out)
 	}
 }
