@@ -140,7 +140,10 @@ func listenIn(t *testing.T, nsPath, netw, addr string) (l net.Listener, pc net.P
 			c <- res{pc: pc, err: err}
 			return
 		}
-		l, err := net.Listen("tcp4", addr)
+		if netw != "tcp6" {
+			netw = "tcp4"
+		}
+		l, err := net.Listen(netw, addr)
 		c <- res{l: l, err: err}
 	}()
 	r := <-c
