@@ -328,3 +328,72 @@ func probeKernel(feature string) bool {
 	out, _ := exec.Command("sh", "-c", "grep -w "+mod+" /proc/modules; ls /sys/module/"+mod+" 2>/dev/null").Output()
 	return len(strings.TrimSpace(string(out))) > 0
 }
+
+func TestPortRangeAndConflicts(t *testing.T) {
+	h, m := userNetHarness(t)
+	ctx := context.Background()
+	ns := h.netns("pr")
+	// A free block of three ports on 127.0.0.1.
+	var base int
+	for base = 41000 + int(h.suffix[0])*13; base < 60000; base += 3 {
+		ok := true
+		for p := base; p < base+3; p++ {
+			if l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p)); err != nil {
+				ok = false
+			} else {
+				l.Close()
+			}
+		}
+		if ok {
+			break
+		}
+	}
+	lo := netip.MustParseAddr("127.0.0.1")
+	// What the CLI sends for -p 127.0.0.1:B-B+2:80-82.
+	pm := network.PortMap{}
+	for i := 0; i < 3; i++ {
+		pm[network.MustParsePort(fmt.Sprintf("%d/tcp", 80+i))] = []network.PortBinding{{HostIP: lo, HostPort: fmt.Sprint(base + i)}}
+	}
+	ep, err := m.Attach(ctx, AttachRequest{ContainerID: "pr1" + h.suffix, NetNSPath: ns, PortBindings: pm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		listenIn(t, ns, "tcp", fmt.Sprintf(":%d", 80+i))
+		if hp := hostPort(t, ep, fmt.Sprintf("%d/tcp", 80+i)); hp != fmt.Sprint(base+i) {
+			t.Errorf("port %d published on %s", 80+i, hp)
+		}
+		if got, err := tcpHello(fmt.Sprintf("127.0.0.1:%d", base+i)); err != nil || !strings.Contains(got, fmt.Sprintf(":%d ", 80+i)) {
+			t.Errorf("127.0.0.1:%d: %q %v", base+i, got, err)
+		}
+	}
+	// Taken by berth: Docker's "port is already allocated", nothing left.
+	ns2 := h.netns("pr2")
+	_, err = m.Attach(ctx, AttachRequest{ContainerID: "pr2" + h.suffix, NetNSPath: ns2,
+		PortBindings: network.PortMap{network.MustParsePort("90/tcp"): {{HostPort: "9"}}, network.MustParsePort("80/tcp"): {{HostIP: lo, HostPort: fmt.Sprint(base + 1)}}}})
+	if err == nil || !strings.Contains(err.Error(), "port is already allocated") {
+		t.Errorf("taken port: %v", err)
+	}
+	h.assertNoEndpoint(m, "pr2"+h.suffix)
+	// Taken by a host process: the bind error, nothing left.
+	if err := m.DetachAll(ctx, "pr1"+h.suffix); err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, err = m.Attach(ctx, AttachRequest{ContainerID: "pr2" + h.suffix, NetNSPath: ns2,
+		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: lo, HostPort: fmt.Sprint(base)}}}})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Errorf("port of a host process: %v", err)
+	}
+	h.assertNoEndpoint(m, "pr2"+h.suffix)
+	m.ports.mu.Lock()
+	held := len(m.ports.held)
+	m.ports.mu.Unlock()
+	if held != 0 {
+		t.Errorf("%d ports still held", held)
+	}
+}
