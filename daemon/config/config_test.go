@@ -27,6 +27,21 @@ func TestLoadAndMerge(t *testing.T) {
 					t.Errorf("data root %q", c.DataRoot)
 				}
 			}},
+		{name: "network keys", file: `{"icc":false,"ip-forward":false,"iptables":false,"ipv6":true,"fixed-cidr":"172.30.5.0/24","fixed-cidr-v6":"fd00:5::/64","dns-search":["example.test"],"dns-opts":["ndots:2"],"default-address-pools":[{"base":"10.10.0.0/16","size":24}],"mtu":1400}`,
+			check: func(t *testing.T, c *Config) {
+				if c.ICC || c.IPForward || c.IPTables || !c.IPv6 || c.FixedCIDR != "172.30.5.0/24" || c.FixedCIDRv6 != "fd00:5::/64" || c.MTU != 1400 ||
+					len(c.DNSSearch) != 1 || c.DNSOptions[0] != "ndots:2" || len(c.DefaultAddressPools) != 1 || c.DefaultAddressPools[0] != (AddressPool{Base: "10.10.0.0/16", Size: 24}) {
+					t.Errorf("merged %+v", c)
+				}
+			}},
+		{name: "network defaults", file: `{}`,
+			check: func(t *testing.T, c *Config) {
+				if !c.ICC || !c.IPForward || !c.IPTables || c.IPv6 {
+					t.Errorf("defaults %+v", c)
+				}
+			}},
+		{name: "ipv6 without fixed-cidr-v6", file: `{"ipv6":true}`, wantErr: "--ipv6 needs --fixed-cidr-v6"},
+		{name: "bad pool", file: `{"default-address-pools":[{"base":"10.0.0.0/16","size":8}]}`, wantErr: "invalid default address pool"},
 		{name: "unknown key", file: `{"bogus":1}`, wantErr: "don't match any configuration option: bogus"},
 		{name: "bad json", file: `{`, wantErr: "unable to configure"},
 		{name: "flag and file", file: `{"bip":"10.1.0.1/24"}`, flags: map[string]bool{"bip": true}, wantErr: "specified both as a flag and in the configuration file: bip"},
@@ -57,5 +72,25 @@ func TestLoadAndMerge(t *testing.T) {
 	}
 	if _, _, err := LoadFile(filepath.Join(t.TempDir(), "missing.json"), true); err != nil {
 		t.Errorf("optional missing file: %v", err)
+	}
+}
+
+func TestParseAddressPool(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    AddressPool
+		wantErr bool
+	}{
+		{"base=172.80.0.0/16,size=24", AddressPool{Base: "172.80.0.0/16", Size: 24}, false},
+		{"size=20, base=10.0.0.0/8", AddressPool{Base: "10.0.0.0/8", Size: 20}, false},
+		{"base=10.0.0.0/8", AddressPool{}, true},
+		{"base=10.0.0.0/8,size=x", AddressPool{}, true},
+		{"foo=1", AddressPool{}, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseAddressPool(tt.in)
+		if (err != nil) != tt.wantErr || (!tt.wantErr && got != tt.want) {
+			t.Errorf("ParseAddressPool(%q) = %+v, %v", tt.in, got, err)
+		}
 	}
 }
