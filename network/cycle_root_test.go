@@ -56,7 +56,7 @@ func TestCreateAttachRemoveCycles(t *testing.T) {
 	if out, _ := inNS(ns, "ip", "-o", "link"); strings.Contains(out, "eth") {
 		t.Errorf("interfaces left in the namespace:\n%s", out)
 	}
-	if out := nftList(t, "inet", h.cfg.NftTable); strings.Contains(out, "bb-") || strings.Contains(out, "elements = { 3") {
+	if out := nftList(t, "inet", h.cfg.NftTable); strings.Contains(out, "bb-") || hasMapElements(out) {
 		t.Errorf("rules left:\n%s", out)
 	}
 	m.ports.mu.Lock()
@@ -116,7 +116,7 @@ func TestUserChainKept(t *testing.T) {
 	m = h.cur
 	has("after Shutdown and New")
 	// The network's bridge came back too.
-	if got, err := m.GetNetwork(n.ID); err != nil || !linkExists(got.Options[OptBridgeName]) {
+	if got, err := m.GetNetwork(n.ID); err != nil || !linkExists(userBridgePrefix+got.ID[:12]) {
 		t.Errorf("network after Shutdown+New: %+v %v", got, err)
 	}
 	if err := m.RemoveNetwork(ctx, n.ID); err != nil {

@@ -168,20 +168,20 @@ func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 			return nil, err
 		}
 		m.stop, m.done = make(chan struct{}), make(chan struct{})
-		go m.watchForward()
+		go m.watchForward(m.stop, m.done)
 	}
 	return m, nil
 }
 
 // watchForward re-checks the host FORWARD chain now and then: Docker Engine
 // may start after us and switch its policy to DROP.
-func (m *Manager) watchForward() {
-	defer close(m.done)
+func (m *Manager) watchForward(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
 	t := time.NewTicker(10 * time.Second)
 	defer t.Stop()
 	for {
 		select {
-		case <-m.stop:
+		case <-stop:
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -268,13 +268,17 @@ func dnatEntries(ep *endpointRecord) []dnatEntry {
 
 // Close releases in-memory resources (not rules; Shutdown does that).
 func (m *Manager) Close() error {
+	// The watcher takes m.mu itself: stop it before locking.
+	m.mu.Lock()
+	stop, done := m.stop, m.done
+	m.stop = nil
+	m.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.stop != nil {
-		close(m.stop)
-		<-m.done
-		m.stop = nil
-	}
 	m.ports.releaseAll()
 	for _, n := range m.nets {
 		if n.drv != nil {

@@ -331,7 +331,6 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 				return nil, errdefs.Conflict("bridge name %s is already used by network %s", r.Iface, n.name)
 			}
 		}
-		r.Options[OptBridgeName] = r.Iface
 	}
 	n, err := m.buildNet(r)
 	if err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/network"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sys/unix"
 )
 
 func TestLinkSpecs(t *testing.T) {
