@@ -397,3 +397,49 @@ func TestPortRangeAndConflicts(t *testing.T) {
 		t.Errorf("%d ports still held", held)
 	}
 }
+
+// TestDefaultBridgeDaemonOptions: --ipv6 --fixed-cidr-v6 --fixed-cidr on
+// the default bridge, and --iptables=false installing no rules at all.
+func TestDefaultBridgeDaemonOptions(t *testing.T) {
+	h := newHarness(t)
+	pfx := h.cfg.BridgeIP[:strings.LastIndex(h.cfg.BridgeIP, ".")]
+	h.cfg.IPv6 = true
+	h.cfg.FixedCIDRv6 = fmt.Sprintf("fd00:b8:%s::/64", h.suffix[:4])
+	h.cfg.FixedCIDR = pfx + ".64/26"
+	h.cfg.DisableIPTables = true
+	h.cur = h.newManager()
+	m := h.cur
+	ctx := context.Background()
+	t.Cleanup(func() {
+		if err := m.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		h.assertClean()
+	})
+	if out := nftList(t, "inet", h.cfg.NftTable) + nftList(t, "bridge", h.cfg.NftTable); out != "" {
+		t.Errorf("--iptables=false installed rules:\n%s", out)
+	}
+	ns1, ns2 := h.netns("d1"), h.netns("d2")
+	e1, err := m.Attach(ctx, AttachRequest{ContainerID: "d1" + h.suffix, NetNSPath: ns1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := m.Attach(ctx, AttachRequest{ContainerID: "d2" + h.suffix, ContainerName: "d2", NetNSPath: ns2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !netip.MustParsePrefix(h.cfg.FixedCIDR).Contains(e1.IP.Addr()) || !e1.IPv6.IsValid() {
+		t.Errorf("default bridge endpoint: %v %v", e1.IP, e1.IPv6)
+	}
+	if err := ping(ns1, e2.IPv6.Addr()); err != nil {
+		t.Errorf("ping6 on the default bridge: %v", err)
+	}
+	if v4, _ := m.ResolveName("d1"+h.suffix, "d2"); len(v4) != 0 {
+		t.Errorf("name resolution on the default bridge: %v", v4)
+	}
+	for _, id := range []string{"d1", "d2"} {
+		if err := m.DetachAll(ctx, id+h.suffix); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

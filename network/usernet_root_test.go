@@ -136,7 +136,7 @@ func TestUserBridgeNetworks(t *testing.T) {
 	static := netip.MustParseAddr(strings.TrimSuffix(h.subnet(0), "0/24") + "200")
 	e1 := attach("c1", ns1, a.Name, netip.Addr{}, nil)
 	e2 := attach("c2", ns2, a.ID, static, nil)
-	e3 := attach("c3", ns3, b.Name, netip.Addr{}, network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1")}}})
+	e3 := attach("c3", ns3, b.Name, netip.Addr{}, network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1")}}, network.MustParsePort("81/tcp"): nil})
 	// The range is honoured, the aux address and gateway are never given.
 	if e1.IP.Addr().String() != strings.TrimSuffix(h.subnet(0), "0/24")+"128" || e2.IP.Addr() != static || e1.IfName != "eth0" {
 		t.Errorf("addresses: e1 %v (%s) e2 %v", e1.IP, e1.IfName, e2.IP)
@@ -164,6 +164,17 @@ func TestUserBridgeNetworks(t *testing.T) {
 	hp := hostPort(t, e3, "80/tcp")
 	if got, err := tcpHello("127.0.0.1:" + hp); err != nil || !strings.Contains(got, e3.IP.Addr().String()) {
 		t.Errorf("127.0.0.1:%s -> c3: %q %v", hp, got, err)
+	}
+
+	// c3's port on all addresses: from c1 on another network (through
+	// its gateway), and hairpin from c3 itself.
+	listenIn(t, ns3, "tcp", ":81")
+	hp81 := hostPort(t, e3, "81/tcp")
+	if out, err := inNS(ns1, "busybox", "nc", "-w", "2", e1.Gateway.String(), hp81); err != nil || !strings.Contains(out, "hello from "+e3.IP.Addr().String()) {
+		t.Errorf("c1 -> published port of c3 on another network: %v %q", err, out)
+	}
+	if out, err := inNS(ns3, "busybox", "nc", "-w", "2", e3.Gateway.String(), hp81); err != nil || !strings.Contains(out, "hello from "+e3.IP.Addr().String()) {
+		t.Errorf("hairpin on a user network: %v %q", err, out)
 	}
 
 	// Names: on shared user networks only.
