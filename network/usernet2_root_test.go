@@ -443,3 +443,34 @@ func TestDefaultBridgeDaemonOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolSkipsHostRoutes: a subnet of the pools that is routed on the
+// host (here a test veth with an address in it) is never handed out.
+func TestPoolSkipsHostRoutes(t *testing.T) {
+	h, m := userNetHarness(t)
+	ctx := context.Background()
+	first, _ := nthSubnet(netip.MustParsePrefix(h.cfg.DefaultAddressPools[0].Base), h.cfg.DefaultAddressPools[0].Size, 0)
+	parent := vethParent(t, h)
+	l, err := netlink.LinkByName(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := netlink.AddrAdd(l, &netlink.Addr{IPNet: prefixToIPNet(netip.PrefixFrom(first.Addr().Next(), first.Bits()))}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := m.CreateNetwork(ctx, CreateOptions{Name: "pool" + h.suffix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := netip.MustParsePrefix(n.IPAM[0].Subnet); got.Overlaps(first) {
+		t.Errorf("allocated %s, which is routed on the host", got)
+	}
+	// A user-given subnet is not checked against routes (as with Docker:
+	// macvlan subnets are the LAN's), only against other networks.
+	if _, err := m.CreateNetwork(ctx, CreateOptions{Name: "pool2" + h.suffix, IPAM: []IPAMConfig{{Subnet: n.IPAM[0].Subnet}}}); !errdefs.IsForbidden(err) {
+		t.Errorf("same subnet twice: %v", err)
+	}
+	if err := m.RemoveNetwork(ctx, n.Name); err != nil {
+		t.Fatal(err)
+	}
+}
