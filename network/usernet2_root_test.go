@@ -13,6 +13,7 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/network"
 	"github.com/vishvananda/netlink"
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestICCOffAndLinks(t *testing.T) {
@@ -288,6 +289,7 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 	ctx := context.Background()
 	parent := vethParent(t, h)
 	before, _ := netlink.LinkList()
+	ipamBefore := ipamCount(m)
 	cases := []struct {
 		o    CreateOptions
 		want string
@@ -305,6 +307,7 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 			}
 			continue
 		}
+		t.Logf("%s -o %v: %v", c.o.Driver, c.o.Options, err)
 		if !errdefs.IsNotImplemented(err) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s network: err = %v, want %s", c.o.Driver, err, c.want)
 		}
@@ -312,9 +315,24 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 	if _, err := m.CreateNetwork(ctx, CreateOptions{Name: "bad" + h.suffix, Driver: "ipvlan", Options: map[string]string{"parent": parent, "ipvlan_mode": "l9"}}); !errdefs.IsInvalidParameter(err) {
 		t.Errorf("bad ipvlan mode: %v", err)
 	}
+	// Other processes may add links meanwhile: look for ours only (the
+	// probe and container devices "bp…"/"bv…", the 802.1q parent).
+	known := map[string]bool{}
+	for _, l := range before {
+		known[l.Attrs().Name] = true
+	}
 	after, _ := netlink.LinkList()
-	if len(after) != len(before) {
-		t.Errorf("%d links before, %d after the failed creates", len(before), len(after))
+	for _, l := range after {
+		name := l.Attrs().Name
+		if !known[name] && (strings.HasPrefix(name, "bp") || strings.HasPrefix(name, "bv") || strings.HasPrefix(name, parent)) {
+			t.Errorf("device %s left after the failed creates", name)
+		}
+	}
+	if n := ipamCount(m); n != ipamBefore {
+		t.Errorf("IPAM buckets: %d before, %d after the failed creates", ipamBefore, n)
+	}
+	if _, err := netlink.LinkByName(parent + ".50"); err == nil {
+		t.Errorf("802.1q parent %s.50 exists", parent)
 	}
 	if n := len(m.Networks()); n != 3 {
 		t.Errorf("%d networks after failed creates, want 3", n)
@@ -473,4 +491,15 @@ func TestPoolSkipsHostRoutes(t *testing.T) {
 	if err := m.RemoveNetwork(ctx, n.Name); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func ipamCount(m *Manager) int {
+	n := 0
+	m.cfg.DB.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(ipamBucket); b != nil {
+			b.ForEachBucket(func([]byte) error { n++; return nil })
+		}
+		return nil
+	})
+	return n
 }
