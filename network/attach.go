@@ -236,6 +236,7 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 			return nil, fmt.Errorf("publish ports: %w", err)
 		}
 	}
+	m.reindex()
 	return m.public(ep), nil
 }
 
@@ -350,6 +351,7 @@ func (m *Manager) detachLocked(ctx context.Context, key epKey) error {
 		m.ports.release(p.Proto, p.HostIP, p.HostPort)
 	}
 	delete(m.eps, key)
+	m.reindex()
 	if n != nil && n.isDefault() {
 		m.dropLinks(ctx, key.ctr)
 	}

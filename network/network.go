@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
@@ -84,6 +85,7 @@ type Manager struct {
 	eps      map[epKey]*endpointRecord
 	links    map[[2]string]bool // container ID pairs allowed with --icc=false
 	seq      int64              // last endpoint Seq
+	dns      atomic.Pointer[dnsIndex]
 	ports    *portReserver
 	fwdChain string
 
@@ -157,6 +159,7 @@ func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 			_ = m.ports.take(p)
 		}
 	}
+	m.reindex()
 	if m.links, err = loadLinks(cfg.DB); err != nil {
 		return nil, fmt.Errorf("load links: %w", err)
 	}
