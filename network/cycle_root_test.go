@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,10 +135,13 @@ func TestNewIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	ns := h.netns("idem")
-	ep, err := m.Attach(ctx, AttachRequest{ContainerID: "idem" + h.suffix, NetNSPath: ns, Network: n.Name})
+	ep, err := m.Attach(ctx, AttachRequest{ContainerID: "idem" + h.suffix, NetNSPath: ns, Network: n.Name,
+		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.IPv6Loopback()}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	listenIn(t, ns, "tcp", ":80")
+	hp := hostPort(t, ep, "80/tcp")
 	before := nftList(t, "inet", h.cfg.NftTable)
 	m = h.restart()
 	m = h.restart()
@@ -146,6 +150,10 @@ func TestNewIsIdempotent(t *testing.T) {
 	}
 	if err := ping(ns, ep.Gateway); err != nil {
 		t.Errorf("after restarts: %v", err)
+	}
+	// The [::1] userland proxy is back too.
+	if got, err := tcpHello6("[::1]:" + hp); err != nil || !strings.Contains(got, ep.IP.Addr().String()) {
+		t.Errorf("[::1]:%s after restarts: %q %v", hp, got, err)
 	}
 	if err := m.DetachAll(ctx, "idem"+h.suffix); err != nil {
 		t.Fatal(err)

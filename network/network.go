@@ -158,6 +158,7 @@ func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 			// keep the rule (the container still owns the binding) and go on.
 			_ = m.ports.take(p)
 		}
+		_ = m.startProxies(ep)
 	}
 	m.reindex()
 	if m.links, err = loadLinks(cfg.DB); err != nil {
@@ -254,6 +255,9 @@ func (m *Manager) syncTable(ctx context.Context) error {
 func dnatEntries(ep *endpointRecord) []dnatEntry {
 	out := make([]dnatEntry, 0, len(ep.Ports))
 	for _, p := range ep.Ports {
+		if needsProxy(p) {
+			continue
+		}
 		switch {
 		case p.HostIP.Is6():
 			out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP6.Addr()})

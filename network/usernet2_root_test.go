@@ -192,18 +192,43 @@ func TestIPv6DualStack(t *testing.T) {
 	} else if got, err := tcpHello6("[" + gw6.String() + "]:" + b[1].HostPort); err != nil || !strings.Contains(got, e1.IPv6.Addr().String()) {
 		t.Errorf("[%s]:%s (all addresses) -> container: %q %v", gw6, b[1].HostPort, got, err)
 	}
-	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "v64" + h.suffix, NetNSPath: h.netns("v4"), Network: n.Name,
-		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.IPv6Loopback()}}}}); !errdefs.IsNotImplemented(err) {
-		t.Errorf("[::1]: %v", err)
+	// [::1] is proxied in userland (the kernel drops DNATed replies to
+	// ::1): to the IPv6 address of a dual-stack container ...
+	e4, err := m.Attach(ctx, AttachRequest{ContainerID: "v64" + h.suffix, NetNSPath: h.netns("v4"), Network: n.Name,
+		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.IPv6Loopback()}}}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// [::1] on a container without IPv6 is the proxy case: not implemented.
-	_, err = m.Attach(ctx, AttachRequest{ContainerID: "v63" + h.suffix, NetNSPath: h.netns("v3"),
-		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.MustParseAddr("::1")}}}})
+	listenIn(t, h.dir+"/netns/v4", "tcp6", ":80")
+	hp4 := hostPort(t, e4, "80/tcp")
+	if got, err := tcpHello6("[::1]:" + hp4); err != nil || !strings.Contains(got, e4.IPv6.Addr().String()) {
+		t.Errorf("[::1]:%s -> dual-stack container: %q %v", hp4, got, err)
+	}
+	// ... and to the IPv4 address of a container without IPv6.
+	e3, err := m.Attach(ctx, AttachRequest{ContainerID: "v63" + h.suffix, NetNSPath: h.netns("v3"),
+		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.IPv6Loopback()}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listenIn(t, h.dir+"/netns/v3", "tcp", ":80")
+	hp3 := hostPort(t, e3, "80/tcp")
+	if got, err := tcpHello6("[::1]:" + hp3); err != nil || !strings.Contains(got, e3.IP.Addr().String()) {
+		t.Errorf("[::1]:%s -> IPv4-only container: %q %v", hp3, got, err)
+	}
+	// The proxy stops with the endpoint.
+	if err := m.DetachAll(ctx, "v63"+h.suffix); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tcpHello6("[::1]:" + hp3); err == nil {
+		t.Error("[::1] proxy still answers after detach")
+	}
+	_, err = m.Attach(ctx, AttachRequest{ContainerID: "v65" + h.suffix, NetNSPath: h.netns("v5"),
+		PortBindings: network.PortMap{network.MustParsePort("53/udp"): {{HostIP: netip.IPv6Loopback()}}}})
 	if !errdefs.IsNotImplemented(err) {
-		t.Errorf("[::1] without IPv6: %v", err)
+		t.Errorf("udp on [::1]: %v", err)
 	}
-	h.assertNoEndpoint(m, "v63"+h.suffix)
-	for _, id := range []string{"v61", "v62"} {
+	h.assertNoEndpoint(m, "v65"+h.suffix)
+	for _, id := range []string{"v61", "v62", "v64"} {
 		if err := m.DetachAll(ctx, id+h.suffix); err != nil {
 			t.Fatal(err)
 		}
