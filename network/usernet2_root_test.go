@@ -528,3 +528,53 @@ func ipamCount(m *Manager) int {
 	})
 	return n
 }
+
+// TestBridgeNone: -b none disables only the default bridge; user networks
+// still work.
+func TestBridgeNone(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.BridgeName = "none"
+	h.cur = h.newManager()
+	m := h.cur
+	ctx := context.Background()
+	t.Cleanup(func() {
+		ifaces := m.ourIfaces()
+		if err := m.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		h.assertClean()
+		for _, name := range ifaces {
+			if linkExists(name) {
+				t.Errorf("device %s left after Shutdown", name)
+			}
+		}
+	})
+	var names []string
+	for _, n := range m.Networks() {
+		names = append(names, n.Name)
+	}
+	if strings.Join(names, ",") != "host,none" {
+		t.Errorf("networks with -b none: %v", names)
+	}
+	ns := h.netns("bn")
+	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "bn" + h.suffix, NetNSPath: ns}); !errdefs.IsNotFound(err) || err.Error() != "network bridge not found" {
+		t.Errorf("default bridge with -b none: %v", err)
+	}
+	n, err := m.CreateNetwork(ctx, CreateOptions{Name: "bn" + h.suffix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := m.Attach(ctx, AttachRequest{ContainerID: "bn" + h.suffix, NetNSPath: ns, Network: n.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(ns, ep.Gateway); err != nil {
+		t.Errorf("user network with -b none: %v", err)
+	}
+	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "bn2" + h.suffix, NetNSPath: h.netns("bn2"), Network: "host"}); !errdefs.IsForbidden(err) {
+		t.Errorf("attach to host: %v", err)
+	}
+	if err := m.DetachAll(ctx, "bn"+h.suffix); err != nil {
+		t.Fatal(err)
+	}
+}
