@@ -481,7 +481,8 @@ func (m *Manager) view(n *netw) *Network {
 			v.IPAM = append(v.IPAM, IPAMConfig{Subnet: n.subnet6.String(), Gateway: n.gateway6.String()})
 		}
 		v.Options = map[string]string{OptBridgeName: n.iface, OptICC: strconv.FormatBool(n.icc),
-			OptMasquerade: "true", OptMTU: strconv.Itoa(n.mtu), "com.docker.network.bridge.default_bridge": "true"}
+			OptMasquerade: "true", OptMTU: strconv.Itoa(n.mtu), "com.docker.network.bridge.default_bridge": "true",
+			"com.docker.network.bridge.host_binding_ipv4": "0.0.0.0"}
 	} else {
 		for _, c := range r.IPAM {
 			c.AuxAddress = maps.Clone(c.AuxAddress)
