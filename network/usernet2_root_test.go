@@ -578,3 +578,45 @@ func TestBridgeNone(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAdoptedBridgeKept: a bridge named with -o com.docker.network.bridge.name
+// that existed before the network is used, and left in place by rm.
+func TestAdoptedBridgeKept(t *testing.T) {
+	h, m := userNetHarness(t)
+	ctx := context.Background()
+	name := "btx" + h.suffix
+	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}
+	if err := netlink.LinkAdd(br); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { netlink.LinkDel(br) })
+	n, err := m.CreateNetwork(ctx, CreateOptions{Name: "adopt" + h.suffix, Options: map[string]string{OptBridgeName: name}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Options[OptBridgeName] != name {
+		t.Errorf("options: %v", n.Options)
+	}
+	if _, err := m.CreateNetwork(ctx, CreateOptions{Name: "adopt2" + h.suffix, Options: map[string]string{OptBridgeName: name}}); !errdefs.IsConflict(err) {
+		t.Errorf("same bridge twice: %v", err)
+	}
+	ep, err := m.Attach(ctx, AttachRequest{ContainerID: "ad" + h.suffix, NetNSPath: h.netns("ad"), Network: n.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(h.dir+"/netns/ad", ep.Gateway); err != nil {
+		t.Errorf("adopted bridge: %v", err)
+	}
+	if err := m.DetachAll(ctx, "ad"+h.suffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.RemoveNetwork(ctx, n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !linkExists(name) {
+		t.Error("network rm deleted a bridge it did not create")
+	}
+	if out, _ := exec.Command("ip", "-o", "addr", "show", name).Output(); strings.Contains(string(out), ep.Gateway.String()) {
+		t.Errorf("our address left on the adopted bridge: %s", out)
+	}
+}
