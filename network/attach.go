@@ -164,13 +164,12 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 		}
 	}()
 	for _, w := range wanted {
-		if w.hostIP.Is6() && !n.subnet6.IsValid() {
-			return nil, errdefs.NotImplemented("publishing on IPv6 host address %s needs the container to have an IPv6 address (a userland proxy is not implemented)", w.hostIP)
-		}
-		// The kernel drops the replies of a DNATed ::1 connection (IPv6
-		// has no route_localnet); Docker uses its userland proxy there.
 		if w.hostIP == netip.IPv6Loopback() {
-			return nil, errdefs.NotImplemented("publishing on [::1] needs a userland proxy: not implemented (publish on 127.0.0.1 or another IPv6 address)")
+			if w.proto != "tcp" {
+				return nil, errdefs.NotImplemented("publishing %s ports on [::1] (userland proxy): not implemented", w.proto)
+			}
+		} else if w.hostIP.Is6() && !n.subnet6.IsValid() {
+			return nil, errdefs.NotImplemented("publishing on IPv6 host address %s needs the container to have an IPv6 address (a userland proxy is not implemented)", w.hostIP)
 		}
 		ctr := fmt.Sprintf("%d/%s", w.ctr, w.proto)
 		hp, err := m.ports.reserve(w.proto, w.hostIP, w.lo, w.hi, ctr)
@@ -236,6 +235,12 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 			return nil, fmt.Errorf("publish ports: %w", err)
 		}
 	}
+	if err := m.startProxies(ep); err != nil {
+		_ = nftApply(ctx, renderPortDelta(m.cfg.NftTable, dnatEntries(ep), false))
+		_ = n.drv.Leave(ctx, ep)
+		return nil, err
+	}
+	m.reindex()
 	return m.public(ep), nil
 }
 
@@ -350,6 +355,7 @@ func (m *Manager) detachLocked(ctx context.Context, key epKey) error {
 		m.ports.release(p.Proto, p.HostIP, p.HostPort)
 	}
 	delete(m.eps, key)
+	m.reindex()
 	if n != nil && n.isDefault() {
 		m.dropLinks(ctx, key.ctr)
 	}

@@ -22,9 +22,10 @@ type bridgeDriver struct {
 	addr  netip.Prefix // bridge address = gateway, with the subnet length
 	addr6 netip.Prefix // IPv6 gateway with the subnet length; zero: IPv4 only
 	mtu   int
-	// noDefaultRoute: internal networks give containers no way out.
-	noDefaultRoute bool
-	ifindex        int
+	// keep: the bridge existed before the network (adopted); Teardown
+	// leaves it and only removes the addresses we gave it.
+	keep    bool
+	ifindex int
 
 	// Deleting a veth waits for an RCU grace period in the kernel (10-20
 	// ms), so Leave does it in the background; pending lets Teardown and
@@ -192,6 +193,14 @@ func (d *bridgeDriver) Teardown(ctx context.Context) error {
 	}
 	if link.Type() != "bridge" {
 		return nil // never delete something that is not ours
+	}
+	if d.keep {
+		for _, a := range []netip.Prefix{d.addr, d.addr6} {
+			if a.IsValid() {
+				_ = netlink.AddrDel(link, &netlink.Addr{IPNet: prefixToIPNet(a)})
+			}
+		}
+		return nil
 	}
 	return netlink.LinkDel(link)
 }

@@ -68,23 +68,27 @@ func renderForwardRules(chain string, bridges []string, insertJump bool) string 
 	return b.String()
 }
 
-func iptables(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "iptables", append([]string{"-w"}, args...)...)
+// xtables are the iptables front ends whose FORWARD chain we may need to
+// open: Docker Engine sets a drop policy on both when it runs IPv6.
+var xtables = []string{"iptables", "ip6tables"}
+
+func iptables(ctx context.Context, bin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-w"}, args...)...)
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("iptables %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return out.String(), fmt.Errorf("%s %s: %v: %s", bin, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return out.String(), nil
 }
 
 // forwardState reports whether FORWARD drops by default and whether our
-// jump is already there. No iptables binary means nothing to do.
-func forwardState(ctx context.Context, chain string) (drops, jumped bool, err error) {
-	if _, err := exec.LookPath("iptables"); err != nil {
+// jump is already there. No binary means nothing to do.
+func forwardState(ctx context.Context, bin, chain string) (drops, jumped bool, err error) {
+	if _, err := exec.LookPath(bin); err != nil {
 		return false, false, nil
 	}
-	out, err := iptables(ctx, "-S", "FORWARD")
+	out, err := iptables(ctx, bin, "-S", "FORWARD")
 	if err != nil {
 		return false, false, err
 	}
@@ -102,41 +106,55 @@ func forwardState(ctx context.Context, chain string) (drops, jumped bool, err er
 	return drops, jumped, nil
 }
 
-// ensureForward installs (or refreshes) the jump when FORWARD would drop.
+// ensureForward installs (or refreshes) the jump, for IPv4 and IPv6, where
+// FORWARD would drop.
 func ensureForward(ctx context.Context, chain string, bridges []string) (installed bool, err error) {
-	drops, jumped, err := forwardState(ctx, chain)
-	if err != nil || (!drops && !jumped) {
-		return false, err
+	for _, bin := range xtables {
+		drops, jumped, err := forwardState(ctx, bin, chain)
+		if err != nil {
+			if bin == "iptables" {
+				return installed, err
+			}
+			continue // no IPv6 tables in this kernel: nothing drops there
+		}
+		if !drops && !jumped {
+			continue
+		}
+		cmd := exec.CommandContext(ctx, bin+"-restore", "-w", "--noflush")
+		cmd.Stdin = strings.NewReader(renderForwardRules(chain, bridges, !jumped))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return installed, fmt.Errorf("%s-restore: %v: %s", bin, err, strings.TrimSpace(stderr.String()))
+		}
+		installed = true
 	}
-	cmd := exec.CommandContext(ctx, "iptables-restore", "-w", "--noflush")
-	cmd.Stdin = strings.NewReader(renderForwardRules(chain, bridges, !jumped))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return false, fmt.Errorf("iptables-restore: %v: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	return true, nil
+	return installed, nil
 }
 
 // removeForward deletes the jump and the chain if present.
 func removeForward(ctx context.Context, chain string) error {
-	if _, err := exec.LookPath("iptables"); err != nil {
-		return nil
-	}
-	for {
-		if _, err := iptables(ctx, "-C", "FORWARD", "-j", chain); err != nil {
-			break
+	for _, bin := range xtables {
+		if _, err := exec.LookPath(bin); err != nil {
+			continue
 		}
-		if _, err := iptables(ctx, "-D", "FORWARD", "-j", chain); err != nil {
+		for {
+			if _, err := iptables(ctx, bin, "-C", "FORWARD", "-j", chain); err != nil {
+				break
+			}
+			if _, err := iptables(ctx, bin, "-D", "FORWARD", "-j", chain); err != nil {
+				return err
+			}
+		}
+		if _, err := iptables(ctx, bin, "-S", chain); err != nil {
+			continue // no such chain
+		}
+		if _, err := iptables(ctx, bin, "-F", chain); err != nil {
+			return err
+		}
+		if _, err := iptables(ctx, bin, "-X", chain); err != nil {
 			return err
 		}
 	}
-	if _, err := iptables(ctx, "-S", chain); err != nil {
-		return nil // no such chain
-	}
-	if _, err := iptables(ctx, "-F", chain); err != nil {
-		return err
-	}
-	_, err := iptables(ctx, "-X", chain)
-	return err
+	return nil
 }

@@ -31,24 +31,29 @@ func TestForwardDropPolicy(t *testing.T) {
 		return
 	}
 	// In the private namespace: loopback up, FORWARD drops.
-	for _, args := range [][]string{{"ip", "link", "set", "lo", "up"}, {"iptables", "-P", "FORWARD", "DROP"}} {
+	for _, args := range [][]string{{"ip", "link", "set", "lo", "up"}, {"iptables", "-P", "FORWARD", "DROP"}, {"ip6tables", "-P", "FORWARD", "DROP"}} {
 		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
 			t.Fatalf("%v: %v %s", args, err, out)
 		}
 	}
 	h := newHarness(t)
+	h.cfg.IPv6, h.cfg.FixedCIDRv6 = true, "fd00:bf::/64"
 	m := h.newManager()
 	ctx := context.Background()
 	chain := forwardChain(h.cfg.NftTable)
-	if _, jumped, err := forwardState(ctx, chain); err != nil || !jumped {
-		t.Fatalf("no FORWARD jump installed under a drop policy: %v", err)
+	for _, bin := range xtables {
+		if _, jumped, err := forwardState(ctx, bin, chain); err != nil || !jumped {
+			t.Fatalf("%s: no FORWARD jump installed under a drop policy: %v", bin, err)
+		}
 	}
 	// Refreshing must not add a second jump.
 	if _, err := ensureForward(ctx, chain, m.bridges()); err != nil {
 		t.Fatal(err)
 	}
-	if out, _ := iptables(ctx, "-S", "FORWARD"); strings.Count(out, "-j "+chain) != 1 {
-		t.Fatalf("jump count != 1:\n%s", out)
+	for _, bin := range xtables {
+		if out, _ := iptables(ctx, bin, "-S", "FORWARD"); strings.Count(out, "-j "+chain) != 1 {
+			t.Fatalf("%s: jump count != 1:\n%s", bin, out)
+		}
 	}
 	nsA, nsB := h.netns("a"), h.netns("b")
 	epA, err := m.Attach(ctx, AttachRequest{ContainerID: "fa", NetNSPath: nsA})
@@ -63,6 +68,9 @@ func TestForwardDropPolicy(t *testing.T) {
 	// Bridged (br_netfilter) container to container.
 	if out, err := inNS(nsA, "busybox", "ping", "-c1", "-W2", epB.IP.Addr().String()); err != nil {
 		t.Errorf("ping A->B under FORWARD DROP: %v\n%s", err, out)
+	}
+	if err := ping(nsA, epB.IPv6.Addr()); err != nil {
+		t.Errorf("ping6 A->B under ip6tables FORWARD DROP: %v", err)
 	}
 	// Routed and DNATed: A to B's published port via the gateway.
 	listenIn(t, nsB, "tcp", ":80")
@@ -79,7 +87,9 @@ func TestForwardDropPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.assertClean()
-	if out, _ := iptables(ctx, "-S", "FORWARD"); strings.Contains(out, chain) {
-		t.Errorf("jump left after Shutdown:\n%s", out)
+	for _, bin := range xtables {
+		if out, _ := iptables(ctx, bin, "-S", "FORWARD"); strings.Contains(out, chain) {
+			t.Errorf("%s: jump left after Shutdown:\n%s", bin, out)
+		}
 	}
 }

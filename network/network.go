@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
@@ -84,6 +85,7 @@ type Manager struct {
 	eps      map[epKey]*endpointRecord
 	links    map[[2]string]bool // container ID pairs allowed with --icc=false
 	seq      int64              // last endpoint Seq
+	dns      atomic.Pointer[dnsIndex]
 	ports    *portReserver
 	fwdChain string
 
@@ -156,7 +158,9 @@ func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 			// keep the rule (the container still owns the binding) and go on.
 			_ = m.ports.take(p)
 		}
+		_ = m.startProxies(ep)
 	}
+	m.reindex()
 	if m.links, err = loadLinks(cfg.DB); err != nil {
 		return nil, fmt.Errorf("load links: %w", err)
 	}
@@ -251,6 +255,9 @@ func (m *Manager) syncTable(ctx context.Context) error {
 func dnatEntries(ep *endpointRecord) []dnatEntry {
 	out := make([]dnatEntry, 0, len(ep.Ports))
 	for _, p := range ep.Ports {
+		if needsProxy(p) {
+			continue
+		}
 		switch {
 		case p.HostIP.Is6():
 			out = append(out, dnatEntry{portMapping: p, CtrIP: ep.IP6.Addr()})

@@ -94,8 +94,10 @@ func (h *harness) assertClean() {
 	if strings.Contains(string(tables), h.cfg.NftTable) {
 		h.t.Errorf("table %s left behind", h.cfg.NftTable)
 	}
-	if out, _ := exec.Command("iptables", "-S").Output(); strings.Contains(string(out), forwardChain(h.cfg.NftTable)) {
-		h.t.Errorf("iptables chain left behind:\n%s", out)
+	for _, bin := range xtables {
+		if out, _ := exec.Command(bin, "-S").Output(); strings.Contains(string(out), forwardChain(h.cfg.NftTable)) {
+			h.t.Errorf("%s chain left behind:\n%s", bin, out)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package network
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -64,9 +65,11 @@ type portKey struct {
 // the socket only keeps other berth endpoints and host processes from
 // taking the port.
 type portReserver struct {
-	mu     sync.Mutex
-	held   map[portKey]int // -> fd
-	cursor uint16          // next ephemeral candidate
+	mu   sync.Mutex
+	held map[portKey]int // -> fd
+	// proxies are the userland proxies of [::1] bindings (proxy.go).
+	proxies map[portKey]net.Listener
+	cursor  uint16 // next ephemeral candidate
 }
 
 func newPortReserver() *portReserver {
@@ -174,6 +177,7 @@ func (r *portReserver) release(proto string, ip netip.Addr, port uint16) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k := portKey{proto, ip, port}
+	r.stopProxy(k)
 	if fd, ok := r.held[k]; ok {
 		unix.Close(fd)
 		delete(r.held, k)
@@ -184,6 +188,7 @@ func (r *portReserver) releaseAll() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for k, fd := range r.held {
+		r.stopProxy(k)
 		unix.Close(fd)
 		delete(r.held, k)
 	}

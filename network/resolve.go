@@ -106,20 +106,42 @@ func (m *Manager) dropLinks(ctx context.Context, id string) {
 	_ = m.syncTable(ctx)
 }
 
-// sharedUserEps calls fn for every endpoint on a user-defined network that
-// containerID is attached to, itself included; m.mu held.
-func (m *Manager) sharedUserEps(containerID string, fn func(n *netw, ep *endpointRecord)) {
-	for _, mine := range m.containerEps(containerID) {
-		n := m.nets[mine.Network]
+// The DNS server asks on every query, while Attach holds m.mu across
+// netlink and nft calls for tens of milliseconds. So lookups read an
+// immutable snapshot of the user networks' endpoints, rebuilt whenever
+// endpoints change (reindex), and never wait for the lock.
+
+type dnsEntry struct {
+	name    string   // container name
+	names   []string // lower-cased container name and aliases
+	ip, ip6 netip.Prefix
+}
+
+type dnsIndex struct {
+	nets    map[string][]string   // container ID -> IDs of its user networks
+	netName map[string]string     // network ID -> name
+	members map[string][]dnsEntry // network ID -> endpoints
+}
+
+// reindex rebuilds the DNS snapshot; m.mu held.
+func (m *Manager) reindex() {
+	idx := &dnsIndex{nets: map[string][]string{}, netName: map[string]string{}, members: map[string][]dnsEntry{}}
+	for k, ep := range m.eps {
+		n := m.nets[k.net]
 		if n == nil || n.isDefault() || n.rec.Predefined {
 			continue
 		}
-		for k, ep := range m.eps {
-			if k.net == n.id {
-				fn(n, ep)
+		idx.nets[k.ctr] = append(idx.nets[k.ctr], n.id)
+		idx.netName[n.id] = n.name
+		e := dnsEntry{name: ep.ContainerName, ip: ep.IP, ip6: ep.IP6}
+		for _, c := range append([]string{ep.ContainerName}, ep.Aliases...) {
+			if c != "" {
+				e.names = append(e.names, strings.ToLower(c))
 			}
 		}
+		idx.members[n.id] = append(idx.members[n.id], e)
 	}
+	m.dns.Store(idx)
 }
 
 // ResolveName answers the embedded DNS server of containerID: the container
@@ -127,33 +149,34 @@ func (m *Manager) sharedUserEps(containerID string, fn func(n *netw, ep *endpoin
 // with them, bare or as "name.network", case-insensitively.
 func (m *Manager) ResolveName(containerID, name string) (v4, v6 []netip.Addr) {
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
-	if name == "" {
+	idx := m.dns.Load()
+	if name == "" || idx == nil {
 		return nil, nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	seen := map[netip.Addr]bool{}
-	m.sharedUserEps(containerID, func(n *netw, ep *endpointRecord) {
-		match := false
-		for _, cand := range append([]string{ep.ContainerName}, ep.Aliases...) {
-			c := strings.ToLower(cand)
-			if c != "" && (name == c || name == c+"."+strings.ToLower(n.name)) {
-				match = true
-				break
+	for _, nid := range idx.nets[containerID] {
+		suffix := "." + strings.ToLower(idx.netName[nid])
+		for _, e := range idx.members[nid] {
+			match := false
+			for _, c := range e.names {
+				if name == c || name == c+suffix {
+					match = true
+					break
+				}
+			}
+			if !match {
+				continue
+			}
+			if a := e.ip.Addr(); e.ip.IsValid() && !seen[a] {
+				seen[a] = true
+				v4 = append(v4, a)
+			}
+			if a := e.ip6.Addr(); e.ip6.IsValid() && !seen[a] {
+				seen[a] = true
+				v6 = append(v6, a)
 			}
 		}
-		if !match {
-			return
-		}
-		if a := ep.IP.Addr(); ep.IP.IsValid() && !seen[a] {
-			seen[a] = true
-			v4 = append(v4, a)
-		}
-		if a := ep.IP6.Addr(); ep.IP6.IsValid() && !seen[a] {
-			seen[a] = true
-			v6 = append(v6, a)
-		}
-	})
+	}
 	sortAddrs(v4)
 	sortAddrs(v6)
 	return v4, v6
@@ -163,17 +186,20 @@ func (m *Manager) ResolveName(containerID, name string) (v4, v6 []netip.Addr) {
 // Docker's "name.network" for an address on a shared user network.
 func (m *Manager) ResolveAddr(containerID string, ip netip.Addr) (name string, ok bool) {
 	ip = ip.Unmap()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sharedUserEps(containerID, func(n *netw, ep *endpointRecord) {
-		if ok || ep.ContainerName == "" {
-			return
+	idx := m.dns.Load()
+	if idx == nil {
+		return "", false
+	}
+	nets := append([]string(nil), idx.nets[containerID]...)
+	sort.Strings(nets) // deterministic when an address is on two networks
+	for _, nid := range nets {
+		for _, e := range idx.members[nid] {
+			if e.name != "" && ((e.ip.IsValid() && e.ip.Addr() == ip) || (e.ip6.IsValid() && e.ip6.Addr() == ip)) {
+				return e.name + "." + idx.netName[nid], true
+			}
 		}
-		if (ep.IP.IsValid() && ep.IP.Addr() == ip) || (ep.IP6.IsValid() && ep.IP6.Addr() == ip) {
-			name, ok = ep.ContainerName+"."+n.name, true
-		}
-	})
-	return name, ok
+	}
+	return "", false
 }
 
 func sortAddrs(a []netip.Addr) {

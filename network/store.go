@@ -129,6 +129,9 @@ type netRecord struct {
 	// CreatedParent: the 802.1q parent (eth0.50) was created by us and
 	// goes away with the network.
 	CreatedParent bool `json:"createdParent,omitempty"`
+	// ExistingBridge: -o com.docker.network.bridge.name named a bridge that
+	// existed before; it is adopted and never deleted.
+	ExistingBridge bool `json:"existingBridge,omitempty"`
 }
 
 func putNetwork(tx *bolt.Tx, r *netRecord) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/vishvananda/netlink"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -175,7 +176,8 @@ func (m *Manager) buildNet(r *netRecord) (*netw, error) {
 	switch r.Driver {
 	case "bridge":
 		n.iface = r.Iface
-		n.drv = &bridgeDriver{name: n.iface, addr: gwPrefix(n.gateway, n.subnet), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu, noDefaultRoute: n.internal}
+		n.drv = &bridgeDriver{name: n.iface, addr: gwPrefix(n.gateway, n.subnet), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu,
+			keep: r.ExistingBridge}
 	case "macvlan", "ipvlan":
 		d, err := newSubDriver(r, n)
 		if err != nil {
@@ -331,6 +333,9 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 				return nil, errdefs.Conflict("bridge name %s is already used by network %s", r.Iface, n.name)
 			}
 		}
+		if _, err := netlink.LinkByName(r.Iface); err == nil {
+			r.ExistingBridge = true
+		}
 	}
 	n, err := m.buildNet(r)
 	if err != nil {
@@ -481,7 +486,8 @@ func (m *Manager) view(n *netw) *Network {
 			v.IPAM = append(v.IPAM, IPAMConfig{Subnet: n.subnet6.String(), Gateway: n.gateway6.String()})
 		}
 		v.Options = map[string]string{OptBridgeName: n.iface, OptICC: strconv.FormatBool(n.icc),
-			OptMasquerade: "true", OptMTU: strconv.Itoa(n.mtu), "com.docker.network.bridge.default_bridge": "true"}
+			OptMasquerade: "true", OptMTU: strconv.Itoa(n.mtu), "com.docker.network.bridge.default_bridge": "true",
+			"com.docker.network.bridge.host_binding_ipv4": "0.0.0.0"}
 	} else {
 		for _, c := range r.IPAM {
 			c.AuxAddress = maps.Clone(c.AuxAddress)

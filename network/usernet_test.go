@@ -211,3 +211,38 @@ func TestWantedPortsErrors(t *testing.T) {
 		t.Errorf("range: %+v %v", wp, err)
 	}
 }
+
+// TestLoadEndpointsMigratesOldKeys: records of berth before multi-network
+// support (key = container ID, Network "bridge") move to the new key.
+func TestLoadEndpointsMigratesOldKeys(t *testing.T) {
+	db := openDB(t)
+	err := db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(endpointBucket)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("ctr1"), []byte(`{"containerId":"ctr1","network":"bridge","ip":"172.30.0.2/16","hostVeth":"vethbtabc"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eps, err := loadEndpoints(db, "defid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := eps[epKey{"ctr1", "defid"}]
+	if len(eps) != 1 || r == nil || r.IfName != "eth0" || r.IP.String() != "172.30.0.2/16" {
+		t.Fatalf("migrated: %+v", eps)
+	}
+	db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(endpointBucket)
+		if b.Get([]byte("ctr1")) != nil || b.Get([]byte("ctr1/defid")) == nil {
+			t.Error("record not moved to the new key")
+		}
+		return nil
+	})
+	// Loading again is stable.
+	if eps, err := loadEndpoints(db, "defid"); err != nil || len(eps) != 1 || eps[epKey{"ctr1", "defid"}] == nil {
+		t.Errorf("second load: %+v %v", eps, err)
+	}
+}

@@ -1,0 +1,109 @@
+package network
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Connections to [::1] cannot be DNATed: the container's replies come back
+// from the bridge addressed to ::1, and the kernel drops loopback
+// destinations arriving on any other interface (IPv6 has no
+// route_localnet). Like Docker, we proxy that one case in userland: the
+// socket that reserves the port listens, and each connection is copied to
+// the container (its IPv6 address if it has one, else its IPv4 one). TCP
+// only; UDP on [::1] answers not implemented.
+
+// needsProxy reports whether a binding is served by the userland proxy.
+func needsProxy(p portMapping) bool { return p.HostIP == netip.IPv6Loopback() }
+
+// startProxy turns the reserved socket of k into a listener forwarding to
+// target; the proxy stops when the port is released.
+func (r *portReserver) startProxy(proto string, ip netip.Addr, port uint16, target netip.AddrPort) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := portKey{proto, ip, port}
+	fd, ok := r.held[k]
+	if !ok {
+		return fmt.Errorf("proxy for %s:%d: port not reserved", displayIP(ip), port)
+	}
+	if _, running := r.proxies[k]; running {
+		return nil
+	}
+	if err := unix.Listen(fd, 128); err != nil {
+		return fmt.Errorf("listen on %s:%d: %w", displayIP(ip), port, err)
+	}
+	f := os.NewFile(uintptr(fd), "proxy")
+	l, err := net.FileListener(f) // dups fd; the reservation keeps its own
+	if err != nil {
+		return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
+	}
+	if r.proxies == nil {
+		r.proxies = map[portKey]net.Listener{}
+	}
+	r.proxies[k] = l
+	go serveProxy(l, target)
+	return nil
+}
+
+func serveProxy(l net.Listener, target netip.AddrPort) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return // closed by release
+		}
+		go func() {
+			defer c.Close()
+			up, err := net.DialTimeout("tcp", target.String(), 5*time.Second)
+			if err != nil {
+				return
+			}
+			defer up.Close()
+			done := make(chan struct{}, 2)
+			pipe := func(dst, src net.Conn) {
+				_, _ = io.Copy(dst, src)
+				if tc, ok := dst.(*net.TCPConn); ok {
+					_ = tc.CloseWrite()
+				}
+				done <- struct{}{}
+			}
+			go pipe(up, c)
+			go pipe(c, up)
+			<-done
+			<-done
+		}()
+	}
+}
+
+// stopProxy closes the proxy listener of k, if any; r.mu held.
+func (r *portReserver) stopProxy(k portKey) {
+	if l, ok := r.proxies[k]; ok {
+		_ = l.Close()
+		delete(r.proxies, k)
+	}
+}
+
+// proxyTarget is where a proxied binding of ep goes.
+func proxyTarget(ep *endpointRecord, p portMapping) netip.AddrPort {
+	if ep.IP6.IsValid() {
+		return netip.AddrPortFrom(ep.IP6.Addr(), p.CtrPort)
+	}
+	return netip.AddrPortFrom(ep.IP.Addr(), p.CtrPort)
+}
+
+// startProxies starts the userland proxies of an endpoint's bindings.
+func (m *Manager) startProxies(ep *endpointRecord) error {
+	for _, p := range ep.Ports {
+		if needsProxy(p) {
+			if err := m.ports.startProxy(p.Proto, p.HostIP, p.HostPort, proxyTarget(ep, p)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
