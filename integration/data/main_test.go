@@ -11,58 +11,28 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/berth-project/berth/internal/testutil"
 )
 
-var (
-	shared     *testutil.Daemon
-	sharedOnce sync.Once
-)
+var shared = &testutil.Shared{Busybox: true}
 
-// daemon returns a daemon shared by this package's tests, with busybox
-// loaded. Tests remove their own containers and volumes.
+// daemon returns the daemon shared by this package's tests; it is stopped
+// (and checked for leaks) in TestMain. Tests remove their own objects.
 func daemon(t *testing.T) *testutil.Daemon {
 	t.Helper()
-	testutil.RequireRoot(t)
-	sharedOnce.Do(func() {
-		shared = testutil.Start(t)
-		shared.LoadBusybox(t)
-	})
-	if shared == nil {
-		t.Fatal("shared daemon failed to start")
-	}
-	return shared
+	return shared.Get(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared != nil {
-		if err := shared.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	testutil.RemoveBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
-type cli func(args ...string) (string, error)
+type cli = testutil.CLI
 
-// clis are the two front ends every test drives: ours and the official
-// docker CLI (absent: only ours).
-func clis(d *testutil.Daemon) map[string]cli {
-	m := map[string]cli{"berth": d.Run}
-	if p, err := exec.LookPath("docker"); err == nil {
-		m["docker"] = func(args ...string) (string, error) { return d.RunCLI(p, args...) }
-	}
-	return m
-}
+// clis runs each step through our CLI and the official docker CLI.
+func clis(d *testutil.Daemon) map[string]cli { return testutil.CLIs(d) }
 
 func must(t *testing.T, run cli, args ...string) string {
 	t.Helper()

@@ -4,43 +4,18 @@
 package engine
 
 import (
-	"fmt"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/berth-project/berth/internal/testutil"
 )
 
-var (
-	shared     *testutil.Daemon
-	sharedOnce sync.Once
-)
+var shared = &testutil.Shared{Busybox: true}
 
-// daemon returns a daemon shared by this package's tests, with busybox
-// loaded; it is stopped (and checked for leaks) in TestMain. Tests remove
-// their own containers.
+// daemon returns the daemon shared by this package's tests; it is stopped
+// (and checked for leaks) in TestMain. Tests remove their own objects.
 func daemon(t *testing.T) *testutil.Daemon {
 	t.Helper()
-	testutil.RequireRoot(t)
-	sharedOnce.Do(func() {
-		shared = testutil.Start(t)
-		shared.LoadBusybox(t)
-	})
-	if shared == nil {
-		t.Fatal("shared daemon failed to start")
-	}
-	return shared
+	return shared.Get(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared != nil {
-		if err := shared.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	testutil.RemoveBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }

@@ -16,14 +16,8 @@ import (
 
 // clis are the two front ends every test drives: ours and the official
 // docker CLI (skipped when absent).
-func clis(t *testing.T, d *testutil.Daemon) map[string]func(args ...string) (string, error) {
-	m := map[string]func(args ...string) (string, error){
-		"berth": d.Run,
-	}
-	if p, err := exec.LookPath("docker"); err == nil {
-		m["docker"] = func(args ...string) (string, error) { return d.RunCLI(p, args...) }
-	}
-	return m
+func clis(t *testing.T, d *testutil.Daemon) map[string]testutil.CLI {
+	return testutil.CLIs(d)
 }
 
 func TestRunEchoAndExitCodes(t *testing.T) {

@@ -10,46 +10,23 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/berth-project/berth/internal/testutil"
 )
 
-var (
-	shared     *testutil.Daemon
-	sharedOnce sync.Once
-)
+var shared = &testutil.Shared{Busybox: true}
 
-// daemon returns a daemon shared by this package's tests, with busybox
-// loaded; stopped and checked for leaks in TestMain.
+// daemon returns the daemon shared by this package's tests; it is stopped
+// (and checked for leaks) in TestMain. Tests remove their own objects.
 func daemon(t *testing.T) *testutil.Daemon {
 	t.Helper()
-	testutil.RequireRoot(t)
-	sharedOnce.Do(func() {
-		shared = testutil.Start(t)
-		shared.LoadBusybox(t)
-	})
-	if shared == nil {
-		t.Fatal("shared daemon failed to start")
-	}
-	return shared
+	return shared.Get(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared != nil {
-		if err := shared.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	testutil.RemoveBinaries()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { shared.Main(m) }
 
 // bridgeGone fails the test if a removed network's bridge is still on
 // the host.
@@ -94,13 +71,7 @@ func netCreate(t *testing.T, run func(args ...string) (string, error), args ...s
 }
 
 // clis runs each step through our CLI and the official docker CLI.
-func clis(d *testutil.Daemon) map[string]func(args ...string) (string, error) {
-	m := map[string]func(args ...string) (string, error){"berth": d.Run}
-	if p, err := exec.LookPath("docker"); err == nil {
-		m["docker"] = func(args ...string) (string, error) { return d.RunCLI(p, args...) }
-	}
-	return m
-}
+func clis(d *testutil.Daemon) map[string]testutil.CLI { return testutil.CLIs(d) }
 
 func uniq(prefix string) string {
 	b := make([]byte, 3)
