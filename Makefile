@@ -24,8 +24,10 @@ lint: ## gofmt and go vet
 demo: ## Set up the machine, start a daemon and serve a page from a container
 	./scripts/demo.sh
 
-bench: build ## Side-by-side benchmarks against Docker Engine
+bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, volumes)
 	./bench/run.sh
+	./bench/network.sh
+	./bench/volumes.sh
 
 clean: ## Remove build output
 	rm -rf $(BIN)
