@@ -20,12 +20,16 @@ import (
 // Serve listens on every configured host and blocks until SIGINT/SIGTERM
 // or ctx ends, then shuts down.
 func (d *Daemon) Serve(ctx context.Context) error {
-	if d.cfg.Pidfile != "" {
-		if err := writePidfile(d.cfg.Pidfile); err != nil {
-			return err
-		}
-		defer os.Remove(d.cfg.Pidfile)
+	// Like dockerd, always keep a pidfile (it also stops a second daemon
+	// on the same roots); by default next to the socket in the exec root.
+	pidfile := d.cfg.Pidfile
+	if pidfile == "" {
+		pidfile = filepath.Join(d.cfg.ExecRoot, "berth.pid")
 	}
+	if err := writePidfile(pidfile); err != nil {
+		return err
+	}
+	defer os.Remove(pidfile)
 	hosts := d.cfg.Hosts
 	if len(hosts) == 0 {
 		hosts = []string{"unix://" + filepath.Join(d.cfg.ExecRoot, "berth.sock")}

@@ -44,5 +44,6 @@ berth is running. Point the docker CLI at it:
   export DOCKER_HOST=$DOCKER_HOST
   docker run --rm busybox echo hi
 Stop the demo container with: $BIN/berth rm -f berth-demo
+Stop the daemon with:         kill \$(cat /run/berth/berth.pid)
 MSG
 [ -n "${page:-}" ]
