@@ -6,7 +6,6 @@ import (
 
 	"github.com/berth-project/berth/cli/command"
 	"github.com/moby/moby/client"
-	"github.com/moby/term"
 	"github.com/spf13/cobra"
 )
 
@@ -63,10 +62,10 @@ func newAttachCommand(c *command.Cli) *cobra.Command {
 			if stdin {
 				s.in = c.In()
 			}
+			// A detach ends attach with the term.EscapeError ("read escape
+			// sequence", exit 1) as in the docker CLI; run and start -a
+			// treat it as success.
 			if err := s.stream(ctx); err != nil {
-				if _, ok := err.(term.EscapeError); ok {
-					return nil
-				}
 				return err
 			}
 			if status := <-statusCh; status != 0 {
