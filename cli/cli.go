@@ -132,6 +132,11 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 				return fmt.Errorf("Failed to initialize: unable to parse logging level: %s", logLevel)
 			}
 			_ = ctxName // contexts are not supported: the flag is accepted and ignored
+			tlsCfg, err := clientTLS(cmd.Root().Flags())
+			if err != nil {
+				return fmt.Errorf("Failed to initialize: %w", err)
+			}
+			c.TLS = tlsCfg
 			// Build the client now so a malformed host fails cleanly here
 			// instead of leaving commands with a nil client.
 			if _, err := c.NewClient(); err != nil {
@@ -153,11 +158,11 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	f.BoolVarP(&c.Debug, "debug", "D", false, "Enable debug mode")
 	f.VarP(hostList{&hosts}, "host", "H", "Daemon socket to connect to")
 	f.StringVarP(&logLevel, "log-level", "l", "info", `Set the logging level ("debug", "info", "warn", "error", "fatal")`)
-	f.Bool("tls", false, "Use TLS; implied by --tlsverify")
-	f.String("tlscacert", filepath.Join(home, ".docker", "ca.pem"), "Trust certs signed only by this CA")
-	f.String("tlscert", filepath.Join(home, ".docker", "cert.pem"), "Path to TLS certificate file")
-	f.String("tlskey", filepath.Join(home, ".docker", "key.pem"), "Path to TLS key file")
-	f.Bool("tlsverify", false, "Use TLS and verify the remote")
+	f.Bool("tls", os.Getenv("DOCKER_TLS") != "", "Use TLS; implied by --tlsverify")
+	f.String("tlscacert", filepath.Join(certDir(home), "ca.pem"), "Trust certs signed only by this CA")
+	f.String("tlscert", filepath.Join(certDir(home), "cert.pem"), "Path to TLS certificate file")
+	f.String("tlskey", filepath.Join(certDir(home), "key.pem"), "Path to TLS key file")
+	f.Bool("tlsverify", os.Getenv("DOCKER_TLS_VERIFY") != "", "Use TLS and verify the remote")
 	f.BoolVarP(&showVer, "version", "v", false, "Print version information and quit")
 
 	container.AddCommands(root, c)

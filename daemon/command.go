@@ -64,6 +64,9 @@ func NewCommand() *cobra.Command {
 				level = slog.LevelDebug
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+			if err := checkHosts(cfg); err != nil {
+				return err
+			}
 			ctx := context.Background()
 			d, err := New(ctx, cfg, log)
 			if err != nil {

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/berth-project/berth/daemon/config"
 )
 
 // Serve listens on every configured host and blocks until SIGINT/SIGTERM
@@ -41,6 +43,9 @@ func (d *Daemon) Serve(ctx context.Context) error {
 			for _, o := range listeners {
 				o.Close()
 			}
+			// e.g. the port is taken: take down what New set up (bridge,
+			// rules) rather than leave it behind.
+			d.Shutdown(ctx)
 			return err
 		}
 		listeners = append(listeners, l)
@@ -103,25 +108,12 @@ func (d *Daemon) listen(host string) (net.Listener, error) {
 		}
 		return l, nil
 	case "tcp":
-		if addr == "" {
-			addr = "127.0.0.1:2375"
-		}
-		hostPart, portPart, err := net.SplitHostPort(addr)
-		if err != nil {
-			return nil, fmt.Errorf("invalid bind address %s: %w", host, err)
-		}
-		if _, err := strconv.Atoi(portPart); err != nil {
-			return nil, fmt.Errorf("invalid bind address %s: bad port", host)
-		}
-		tlsCfg, err := d.tlsConfig()
+		tlsCfg, err := tlsConfig(d.cfg)
 		if err != nil {
 			return nil, err
 		}
-		if tlsCfg == nil {
-			ip, perr := netip.ParseAddr(hostPart)
-			if hostPart != "localhost" && (perr != nil || !ip.IsLoopback()) {
-				return nil, fmt.Errorf("refusing to listen on %s without TLS: use a loopback address or --tlsverify with --tlscacert/--tlscert/--tlskey", host)
-			}
+		if addr, err = tcpAddr(host, addr, tlsCfg != nil); err != nil {
+			return nil, err
 		}
 		l, err := net.Listen("tcp", addr)
 		if err != nil {
@@ -135,8 +127,51 @@ func (d *Daemon) listen(host string) (net.Listener, error) {
 	return nil, fmt.Errorf("invalid bind address protocol: %s", proto)
 }
 
-func (d *Daemon) tlsConfig() (*tls.Config, error) {
-	c := d.cfg
+// tcpAddr checks a tcp:// host: an address without TLS must be on
+// loopback (an open Engine API is root on the host).
+func tcpAddr(host, addr string, withTLS bool) (string, error) {
+	if addr == "" {
+		addr = "127.0.0.1:2375"
+	}
+	hostPart, portPart, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("invalid bind address %s: %w", host, err)
+	}
+	if _, err := strconv.Atoi(portPart); err != nil {
+		return "", fmt.Errorf("invalid bind address %s: bad port", host)
+	}
+	if !withTLS {
+		ip, perr := netip.ParseAddr(hostPart)
+		if hostPart != "localhost" && (perr != nil || !ip.IsLoopback()) {
+			return "", fmt.Errorf("refusing to listen on %s without TLS: use a loopback address or --tlsverify with --tlscacert/--tlscert/--tlskey", host)
+		}
+	}
+	return addr, nil
+}
+
+// checkHosts refuses bad -H addresses and TLS settings before the daemon
+// sets anything up (bridge, rules, store), so a refusal leaves nothing.
+func checkHosts(c *config.Config) error {
+	var tlsCfg *tls.Config
+	for _, h := range c.Hosts {
+		proto, addr, _ := strings.Cut(h, "://")
+		if proto != "tcp" {
+			continue
+		}
+		if tlsCfg == nil {
+			var err error
+			if tlsCfg, err = tlsConfig(c); err != nil {
+				return err
+			}
+		}
+		if _, err := tcpAddr(h, addr, tlsCfg != nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tlsConfig(c *config.Config) (*tls.Config, error) {
 	if !c.TLS && !c.TLSVerify {
 		return nil, nil
 	}

@@ -4,7 +4,9 @@
 package command
 
 import (
+	"crypto/tls"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 
@@ -30,6 +32,8 @@ type Cli struct {
 	ConfigDir string
 	// Debug is set by -D/--debug.
 	Debug bool
+	// TLS, when set, is used to talk to a tcp:// host (https).
+	TLS *tls.Config
 
 	mu        sync.Mutex
 	client    *client.Client
@@ -91,7 +95,12 @@ func (c *Cli) NewClient() (*client.Client, error) {
 	if c.client != nil || c.clientErr != nil {
 		return c.client, c.clientErr
 	}
-	opts := []client.Opt{client.WithHost(c.Host), client.WithUserAgent("Docker-Client/berth")}
+	var opts []client.Opt
+	if c.TLS != nil {
+		// Before WithHost, which configures this transport's dialer.
+		opts = append(opts, client.WithHTTPClient(&http.Client{Transport: &http.Transport{TLSClientConfig: c.TLS}}))
+	}
+	opts = append(opts, client.WithHost(c.Host), client.WithUserAgent("Docker-Client/berth"))
 	opts = append(opts, client.WithAPIVersionFromEnv())
 	opts = append(opts, c.ClientOpts...)
 	c.client, c.clientErr = client.New(opts...)
