@@ -33,6 +33,9 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 	if err != nil {
 		return err
 	}
+	if _, err := parseDetachKeys(cfg.DetachKeys); err != nil {
+		return errdefs.InvalidParameter("Invalid detach keys (%s) provided", cfg.DetachKeys)
+	}
 	c.Lock()
 	tty := c.Config.Tty
 	openStdin := c.Config.OpenStdin

@@ -39,6 +39,9 @@ func (s *Service) ExecCreate(ctx context.Context, name string, req *containertyp
 	if req == nil || len(req.Cmd) == 0 {
 		return "", errdefs.InvalidParameter("No exec command specified")
 	}
+	if _, err := parseDetachKeys(req.DetachKeys); err != nil {
+		return "", err
+	}
 	c.Lock()
 	running, paused := c.IsRunning(), c.State.Status == containertypes.StatePaused
 	c.Unlock()
@@ -145,6 +148,11 @@ func (s *Service) ExecStart(ctx context.Context, id string, cfg *containerrouter
 		opts.Height, opts.Width = uint16(e.req.ConsoleSize[0]), uint16(e.req.ConsoleSize[1])
 	}
 	var stdin io.ReadCloser
+	// The detach keys end this stream while the process runs on; its
+	// later output is dropped rather than failing the exec.
+	detached := make(chan struct{})
+	var detachOnce sync.Once
+	detach := func() { detachOnce.Do(func() { close(detached) }) }
 	if !cfg.Detach && cfg.GetStreams != nil {
 		var stdout, stderr io.Writer
 		stdin, stdout, stderr, err = cfg.GetStreams(!opts.Tty)
@@ -152,13 +160,13 @@ func (s *Service) ExecStart(ctx context.Context, id string, cfg *containerrouter
 			return err
 		}
 		if e.req.AttachStdin && stdin != nil {
-			opts.Stdin = stdin
+			opts.Stdin = newDetachReader(stdin, e.req.DetachKeys, detach)
 		}
 		if e.req.AttachStdout {
-			opts.Stdout = stdout
+			opts.Stdout = &detachableWriter{w: stdout, detached: detached}
 		}
 		if e.req.AttachStderr && !opts.Tty {
-			opts.Stderr = stderr
+			opts.Stderr = &detachableWriter{w: stderr, detached: detached}
 		}
 	}
 	execCtx := context.WithoutCancel(ctx)
@@ -193,11 +201,40 @@ func (s *Service) ExecStart(ctx context.Context, id string, cfg *containerrouter
 		go finish()
 		return nil
 	}
-	finish()
+	done := make(chan struct{})
+	go func() { finish(); close(done) }()
+	select {
+	case <-done:
+	case <-detached:
+	}
 	if stdin != nil {
 		stdin.Close()
 	}
 	return nil
+}
+
+// detachableWriter passes output on until the client detached, then
+// discards it.
+type detachableWriter struct {
+	w        io.Writer
+	detached <-chan struct{}
+}
+
+func (d *detachableWriter) Write(p []byte) (int, error) {
+	select {
+	case <-d.detached:
+		return len(p), nil
+	default:
+	}
+	n, err := d.w.Write(p)
+	if err != nil {
+		select {
+		case <-d.detached: // the connection closed under this write
+			return len(p), nil
+		default:
+		}
+	}
+	return n, err
 }
 
 // execProcess builds the OCI process for an exec: the container's

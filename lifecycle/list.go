@@ -134,10 +134,12 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 			return false
 		}
 	}
-	if !f.Match("name", trimSlash(c.Name)) {
+	// Docker matches both as regular expressions, the name with its
+	// leading slash (so "name=^/web$" is an exact match).
+	if !f.Match("name", "/"+trimSlash(c.Name)) {
 		return false
 	}
-	if !f.FuzzyMatch("id", c.ID) {
+	if !f.Match("id", c.ID) {
 		return false
 	}
 	if !f.MatchKVList("label", c.Config.Labels) {
@@ -255,19 +257,20 @@ func portSummaries(c *container.Container) []containertypes.PortSummary {
 
 // statusText is Docker's human status: "Up 3 minutes", "Exited (0) 2
 // seconds ago", "Created", "Up 1 second (Paused)".
-func statusText(c *container.Container) string {
-	st := c.State
+func statusText(c *container.Container) string { return statusAt(c.State, time.Now()) }
+
+func statusAt(st container.State, now time.Time) string {
 	switch {
 	case st.Removing:
 		return "Removal In Progress"
 	case st.Status == containertypes.StateRunning:
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt))
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
 	case st.Status == containertypes.StatePaused:
-		return "Up " + units.HumanDuration(time.Since(st.StartedAt)) + " (Paused)"
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
 	case st.Status == containertypes.StateDead:
 		return "Dead"
 	case st.Status == containertypes.StateExited && !st.FinishedAt.IsZero():
-		return "Exited (" + strconv.Itoa(st.ExitCode) + ") " + units.HumanDuration(time.Since(st.FinishedAt)) + " ago"
+		return "Exited (" + strconv.Itoa(st.ExitCode) + ") " + units.HumanDuration(now.Sub(st.FinishedAt)) + " ago"
 	}
 	return "Created"
 }

@@ -289,6 +289,49 @@ func TestResizeAndDetachThroughAPI(t *testing.T) {
 		return err == nil && !in.Running && in.ExitCode == 4
 	})
 
+	// detachKeys of an exec end its stream; the process runs on.
+	ex2, err := c.ExecCreate(ctx, id, client.ExecCreateOptions{TTY: true, AttachStdin: true, AttachStdout: true, DetachKeys: "ctrl-x,x", Cmd: []string{"sh"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ea2, err := c.ExecAttach(ctx, ex2.ID, client.ExecAttachOptions{TTY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ea2.Close()
+	_, _ = ea2.Conn.Write([]byte("echo ex-$((6+6))\n"))
+	readUntil(t, ea2.Reader, "ex-12")
+	_, _ = ea2.Conn.Write([]byte("\x18x"))
+	done = make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, ea2.Reader); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("exec stream did not end after its detachKeys sequence")
+	}
+	in2, err := c.ExecInspect(ctx, ex2.ID, client.ExecInspectOptions{})
+	if err != nil || !in2.Running {
+		t.Errorf("exec not running after detach: %v %+v", err, in2)
+	}
+
+	_, err = c.ContainerAttach(ctx, id, client.ContainerAttachOptions{Stream: true, Stdin: true, Stdout: true, DetachKeys: "ctrl-"})
+	if err == nil || !strings.Contains(err.Error(), "received 400") {
+		t.Errorf("attach with bad detachKeys: %v", err)
+	}
+	resp, err := d.HTTPClient().Post("http://berth/v1.44/containers/"+id+"/attach?stream=1&stdin=1&stdout=1&detachKeys=ctrl-", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(body), "Invalid detach keys (ctrl-) provided") {
+		t.Errorf("attach with bad detachKeys: %d %s", resp.StatusCode, body)
+	}
+	_, err = c.ExecCreate(ctx, id, client.ExecCreateOptions{Cmd: []string{"true"}, DetachKeys: "nope"})
+	if err == nil || !strings.Contains(err.Error(), "Invalid escape keys (nope) provided") {
+		t.Errorf("exec create with bad detachKeys: %v", err)
+	}
+
 	if _, err := c.ContainerResize(ctx, "nosuchcontainer", client.ContainerResizeOptions{Height: 1, Width: 1}); err == nil || !strings.Contains(err.Error(), "No such container") {
 		t.Errorf("resize of a missing container: %v", err)
 	}
