@@ -39,6 +39,7 @@ type portMapping struct {
 type netRules struct {
 	Bridge          string
 	Subnet, Subnet6 netip.Prefix
+	Extra           []netip.Prefix // further subnets of either family
 	Internal        bool
 	ICC, Masquerade bool
 	Links           []string // "a . b" IPv4 pairs allowed when !ICC
@@ -156,7 +157,8 @@ func renderTable(s tableSpec) string {
 	b.WriteString("\t}\n")
 	b.WriteString("\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n")
 	for _, n := range s.Networks {
-		for _, sub := range []netip.Prefix{n.Subnet, n.Subnet6} {
+		loDone := map[string]bool{}
+		for _, sub := range append([]netip.Prefix{n.Subnet, n.Subnet6}, n.Extra...) {
 			if !sub.IsValid() {
 				continue
 			}
@@ -170,7 +172,10 @@ func renderTable(s tableSpec) string {
 			}
 			// Local clients reaching a container through the loopback
 			// address: the container cannot answer it, so rewrite it.
-			fmt.Fprintf(&b, "\t\toifname %q %s saddr %s masquerade\n", n.Bridge, ip, lo)
+			if !loDone[ip] {
+				fmt.Fprintf(&b, "\t\toifname %q %s saddr %s masquerade\n", n.Bridge, ip, lo)
+				loDone[ip] = true
+			}
 			// Hairpin and container-to-container via a published port:
 			// the reply must come back through the host to be un-DNATed.
 			fmt.Fprintf(&b, "\t\toifname %q %s saddr %s ct status dnat masquerade\n", n.Bridge, ip, sub)
@@ -198,9 +203,37 @@ func renderTable(s tableSpec) string {
 		fmt.Fprintf(&b, "\t\toifname %q ct status dnat accept\n", n.Bridge)
 		fmt.Fprintf(&b, "\t\toifname %q iifname @bridges iifname != %q drop\n", n.Bridge, n.Bridge)
 	}
-	b.WriteString("\t}\n}\n")
+	b.WriteString("\t}\n")
+	renderInput(&b, s)
+	b.WriteString("}\n")
 	renderBridgeTable(&b, s)
 	return b.String()
+}
+
+// renderInput keeps containers of internal networks away from the host
+// itself (its address on their bridge and every other one): the forward
+// hook never sees that traffic. Replies to connections the host opened
+// pass, and so does IPv6 neighbour discovery, which those need. The chain
+// only exists when an internal network does.
+func renderInput(b *strings.Builder, s tableSpec) {
+	var internal []string
+	for _, n := range s.Networks {
+		if n.Internal {
+			internal = append(internal, fmt.Sprintf("%q", n.Bridge))
+		}
+	}
+	if len(internal) == 0 {
+		return
+	}
+	set := internal[0]
+	if len(internal) > 1 {
+		set = "{ " + strings.Join(internal, ", ") + " }"
+	}
+	b.WriteString("\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n")
+	fmt.Fprintf(b, "\t\tiifname %s ct state established,related accept\n", set)
+	fmt.Fprintf(b, "\t\tiifname %s icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept\n", set)
+	fmt.Fprintf(b, "\t\tiifname %s drop\n", set)
+	b.WriteString("\t}\n")
 }
 
 // renderBridgeTable writes the bridge-family table for networks with ICC

@@ -59,6 +59,7 @@ func TestRenderTableGolden(t *testing.T) {
 		{"table_multi.nft", tableSpec{Table: "berth", Networks: []netRules{
 			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16"), Subnet6: netip.MustParsePrefix("fd00:1::/64"), Masquerade: true},
 			{Bridge: "bb-0123456789ab", Subnet: netip.MustParsePrefix("172.31.0.0/24"), ICC: true, Masquerade: false},
+			{Bridge: "bb-00112233aabb", Subnet: netip.MustParsePrefix("192.168.210.0/24"), Extra: []netip.Prefix{netip.MustParsePrefix("192.168.212.0/24"), netip.MustParsePrefix("fd00:2::/64")}, ICC: true, Masquerade: true},
 			{Bridge: "bb-ba9876543210", Subnet: netip.MustParsePrefix("172.31.1.0/24"), Internal: true, ICC: true, Masquerade: true},
 		}, Ports: append(append([]dnatEntry(nil), samplePorts...),
 			entry("tcp", "::1", 8080, 80, "fd00:1::2"), entry("udp", "", 5353, 53, "fd00:1::2")),

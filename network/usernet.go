@@ -135,15 +135,8 @@ func (m *Manager) defaultNet(r *netRecord) (*netw, error) {
 		}
 		n.subnet6, n.gateway6 = p.Masked(), p.Masked().Addr().Next()
 	}
-	n.drv = &bridgeDriver{name: n.iface, addr: netip.PrefixFrom(n.gateway, n.subnet.Bits()), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu}
+	n.drv = &bridgeDriver{name: n.iface, addrs: n.gatewayAddrs(), mtu: n.mtu}
 	return n, nil
-}
-
-func gwPrefix(gw netip.Addr, subnet netip.Prefix) netip.Prefix {
-	if !gw.IsValid() {
-		return netip.Prefix{}
-	}
-	return netip.PrefixFrom(gw, subnet.Bits())
 }
 
 // buildNet turns a persisted user network into a runtime one.
@@ -155,10 +148,13 @@ func (m *Manager) buildNet(r *netRecord) (*netw, error) {
 		if err != nil {
 			return nil, err
 		}
-		if sub.Addr().Is4() {
+		switch {
+		case sub.Addr().Is4() && !n.subnet.IsValid():
 			n.subnet, n.ipRange, n.gateway = sub, rng, gw
-		} else {
+		case sub.Addr().Is6() && !n.subnet6.IsValid():
 			n.subnet6, n.ipRange6, n.gateway6 = sub, rng, gw
+		default:
+			n.extra = append(n.extra, ipPool{sub, rng, gw})
 		}
 	}
 	var err error
@@ -176,7 +172,7 @@ func (m *Manager) buildNet(r *netRecord) (*netw, error) {
 	switch r.Driver {
 	case "bridge":
 		n.iface = r.Iface
-		n.drv = &bridgeDriver{name: n.iface, addr: gwPrefix(n.gateway, n.subnet), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu,
+		n.drv = &bridgeDriver{name: n.iface, addrs: n.gatewayAddrs(), mtu: n.mtu,
 			keep: r.ExistingBridge}
 	case "macvlan", "ipvlan":
 		d, err := newSubDriver(r, n)
@@ -280,6 +276,7 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	}
 	var aux []netip.Addr
 	var have4, have6 bool
+	var mine []netip.Prefix // this request's subnets, which must not overlap either
 	for _, c := range o.IPAM {
 		if c.Subnet == "" {
 			if c.Gateway != "" || c.IPRange != "" {
@@ -291,12 +288,15 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 		if err != nil {
 			return nil, err
 		}
-		if (sub.Addr().Is4() && have4) || (sub.Addr().Is6() && have6) {
-			return nil, errdefs.NotImplemented("more than one subnet per address family: not implemented")
-		}
 		if err := m.checkOverlap(sub); err != nil {
 			return nil, err
 		}
+		for _, p := range mine {
+			if p.Overlaps(sub) {
+				return nil, errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
+			}
+		}
+		mine = append(mine, sub)
 		have4, have6 = have4 || sub.Addr().Is4(), have6 || sub.Addr().Is6()
 		if sub.Addr().Is6() {
 			r.IPv6 = true
@@ -356,11 +356,9 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 		}
 	}()
 	err = m.cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, gw := range []netip.Addr{n.gateway, n.gateway6} {
-			if gw.IsValid() {
-				if err := ipamReserve(tx, n.ipamKey, gw, ownerGateway); err != nil {
-					return err
-				}
+		for _, gw := range n.gatewayAddrs() {
+			if err := ipamReserve(tx, n.ipamKey, gw.Addr(), ownerGateway); err != nil {
+				return err
 			}
 		}
 		for _, a := range aux {
