@@ -31,9 +31,9 @@ type subDriver struct {
 	// dummy: no -o parent was given; like Docker the network hangs off a
 	// dummy interface of its own ("dm-<12 hex of the ID>"), so its
 	// containers reach each other and nothing else.
-	dummy        bool
-	rec          *netRecord
-	pending      sync.WaitGroup
+	dummy   bool
+	rec     *netRecord
+	pending sync.WaitGroup
 }
 
 func newSubDriver(r *netRecord, n *netw) (*subDriver, error) {

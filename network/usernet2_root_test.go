@@ -162,7 +162,13 @@ func TestInternalNetwork(t *testing.T) {
 	if out, err := inNS(nsA, "busybox", "timeout", "2", "busybox", "nc", gwAddr.String(), fmt.Sprint(l.Addr().(*net.TCPAddr).Port)); strings.Contains(out, "hello") {
 		t.Errorf("internal container reached a host TCP service on %s: %v %q", l.Addr(), err, out)
 	}
-	if err := ping(nsC, c.Gateway); err != nil {
+	// The control: the same probe works on a normal network (retried, a
+	// busy machine may lose the first neighbour resolution).
+	err = ping(nsC, c.Gateway)
+	for i := 0; err != nil && i < 2; i++ {
+		err = ping(nsC, c.Gateway)
+	}
+	if err != nil {
 		t.Errorf("a container of a normal network cannot ping its gateway: %v", err)
 	}
 	// The host still reaches the internal containers (replies pass).
