@@ -1,0 +1,101 @@
+package dns
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"runtime"
+	"strings"
+
+	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/vishvananda/netns"
+)
+
+// RedirectTable is the nftables table Redirect puts in the container's
+// namespace (family ip).
+const RedirectTable = "berth-dns"
+
+// redirectScript replaces the table atomically: a second Redirect (a new
+// server after network connect) swaps the port without a window.
+func redirectScript(to netip.AddrPort) string {
+	ip, port := to.Addr(), to.Port()
+	var b strings.Builder
+	fmt.Fprintf(&b, "table ip %s\ndelete table ip %s\ntable ip %s {\n", RedirectTable, RedirectTable, RedirectTable)
+	// Queries to ip:53 go to the server's real port...
+	b.WriteString("\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n")
+	for _, proto := range []string{"udp", "tcp"} {
+		fmt.Fprintf(&b, "\t\tip daddr %s %s dport 53 dnat to %s:%d\n", ip, proto, ip, port)
+	}
+	// ...and whatever leaves that port without a conntrack entry to undo
+	// the DNAT still looks like it comes from port 53, as with Docker's
+	// DOCKER_POSTROUTING SNAT.
+	b.WriteString("\t}\n\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n")
+	for _, proto := range []string{"udp", "tcp"} {
+		fmt.Fprintf(&b, "\t\tip saddr %s %s sport %d snat to :53\n", ip, proto, port)
+	}
+	b.WriteString("\t}\n}\n")
+	return b.String()
+}
+
+// Redirect makes queries to port 53 of to's address inside the namespace
+// at netnsPath reach the server at to (see Config.Addr with port 0), the
+// way Docker's embedded resolver does: the container may then run its own
+// DNS server on *:53. It runs one `nft -f -` inside the namespace.
+func Redirect(ctx context.Context, netnsPath string, to netip.AddrPort) error {
+	if !to.Addr().Is4() || to.Port() == 0 {
+		return errdefs.InvalidParameter("dns: redirect to %s: want an IPv4 address and a port", to)
+	}
+	if to.Port() == 53 {
+		return nil // nothing to redirect
+	}
+	return runInNetNS(netnsPath, func() error {
+		cmd := exec.CommandContext(ctx, "nft", "-f", "-")
+		cmd.Stdin = strings.NewReader(redirectScript(to))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("dns: redirect port 53 to %s in %s: nft: %v: %s", to, netnsPath, err, strings.TrimSpace(stderr.String()))
+		}
+		return nil
+	})
+}
+
+// runInNetNS runs fn on a thread of its own inside the namespace at path;
+// a child process forked from that thread starts in the namespace. The
+// thread then goes back; if it cannot, the goroutine ends locked and the
+// runtime destroys the thread instead of reusing it elsewhere.
+func runInNetNS(path string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("dns: open current network namespace: %w", err)
+			return
+		}
+		defer orig.Close()
+		target, err := netns.GetFromPath(path)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- errdefs.NotFound("dns: open network namespace %s: %v", path, err)
+			return
+		}
+		defer target.Close()
+		if err := netns.Set(target); err != nil {
+			errc <- fmt.Errorf("dns: enter network namespace %s: %w", path, err)
+			return
+		}
+		err = fn()
+		if rerr := netns.Set(orig); rerr != nil {
+			errc <- errors.Join(err, fmt.Errorf("dns: return from network namespace %s: %w", path, rerr))
+			return
+		}
+		runtime.UnlockOSThread()
+		errc <- err
+	}()
+	return <-errc
+}
