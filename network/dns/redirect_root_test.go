@@ -77,11 +77,12 @@ func TestRedirectPort53(t *testing.T) {
 func TestRedirectScript(t *testing.T) {
 	got := redirectScript(netip.MustParseAddrPort("127.0.0.11:40001"))
 	for _, want := range []string{
-		"delete table ip berth-dns\n",
-		"ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:40001\n",
-		"ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:40001\n",
-		"ip saddr 127.0.0.11 udp sport 40001 snat to :53\n",
-		"ip saddr 127.0.0.11 tcp sport 40001 snat to :53\n",
+		"flush chain ip berth-dns output\n",
+		"flush chain ip berth-dns postrouting\n",
+		"add rule ip berth-dns output ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:40001\n",
+		"add rule ip berth-dns output ip daddr 127.0.0.11 tcp dport 53 dnat to 127.0.0.11:40001\n",
+		"add rule ip berth-dns postrouting ip saddr 127.0.0.11 udp sport 40001 snat to :53\n",
+		"add rule ip berth-dns postrouting ip saddr 127.0.0.11 tcp sport 40001 snat to :53\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("script lacks %q:\n%s", want, got)
@@ -89,5 +90,20 @@ func TestRedirectScript(t *testing.T) {
 	}
 	if err := Redirect(context.Background(), "/nonexistent", netip.MustParseAddrPort("[::1]:5000")); err == nil {
 		t.Error("IPv6 redirect accepted")
+	}
+}
+
+// BenchmarkRedirect is the cost Redirect adds to a container start: one
+// nft run inside a fresh namespace (about 4.5 ms of it is the exec of nft).
+func BenchmarkRedirect(b *testing.B) {
+	requireRoot(b)
+	dir := b.TempDir()
+	for b.Loop() {
+		b.StopTimer()
+		ns := newTestNetNS(b, dir)
+		b.StartTimer()
+		if err := Redirect(context.Background(), ns, netip.MustParseAddrPort("127.0.0.11:40000")); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
