@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -42,7 +41,7 @@ func (v *dnsView) LookupPTR(ip netip.Addr) (string, bool) {
 var dnsListen = netip.AddrPortFrom(dns.DefaultAddr.Addr(), 0)
 
 // startDNS serves 127.0.0.11:53 inside the container's namespace.
-func (s *Service) startDNS(ctx context.Context, c *container.Container, netnsPath string) error {
+func (s *Service) startDNS(c *container.Container, netnsPath string) error {
 	srv, err := dns.Start(dns.Config{
 		NetNSPath: netnsPath,
 		Addr:      dnsListen,
@@ -52,7 +51,7 @@ func (s *Service) startDNS(ctx context.Context, c *container.Container, netnsPat
 	if err != nil {
 		return fmt.Errorf("start embedded DNS server: %w", err)
 	}
-	if err := dns.Redirect(ctx, netnsPath, srv.Addr()); err != nil {
+	if err := dns.Redirect(netnsPath, srv.Addr()); err != nil {
 		_ = srv.Close()
 		return fmt.Errorf("start embedded DNS server: %w", err)
 	}

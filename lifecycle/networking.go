@@ -300,7 +300,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*ne
 	}
 	c.LinkEnv = res.env
 	if s.usesEmbeddedDNS(c) {
-		if err := s.startDNS(ctx, c, path); err != nil {
+		if err := s.startDNS(c, path); err != nil {
 			return nil, err
 		}
 	}

@@ -332,7 +332,7 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 		hadDNS := s.usesEmbeddedDNS(c)
 		c.Endpoints = append(c.Endpoints, endpointRecord(n.Name, es, ep))
 		if !hadDNS && s.usesEmbeddedDNS(c) {
-			if err := s.startDNS(ctx, c, s.netnsPath(c.ID)); err != nil {
+			if err := s.startDNS(c, s.netnsPath(c.ID)); err != nil {
 				_ = m.Detach(ctx, c.ID, n.Name)
 				c.Endpoints = c.Endpoints[:len(c.Endpoints)-1]
 				delete(c.NetworkingConfig.EndpointsConfig, n.Name)

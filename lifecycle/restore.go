@@ -35,7 +35,7 @@ func (s *Service) Restore(ctx context.Context) error {
 			s.shims[c.ID] = sh
 			s.mu.Unlock()
 			if s.usesEmbeddedDNS(c) {
-				if derr := s.startDNS(ctx, c, s.netnsPath(c.ID)); derr != nil {
+				if derr := s.startDNS(c, s.netnsPath(c.ID)); derr != nil {
 					fmt.Fprintf(os.Stderr, "restore %s: %v\n", c.ShortID(), derr)
 				}
 			}
