@@ -66,27 +66,48 @@ func TestIncrementalNetworkRules(t *testing.T) {
 	if len(incremental["input"]) != 6 {
 		t.Errorf("input chain after two internal networks: %v", incremental["input"])
 	}
-	m.mu.Lock()
-	err = m.syncTable(ctx)
-	m.mu.Unlock()
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := chainRules(t, h.cfg.NftTable)
-	for chain, want := range full {
-		if got := incremental[chain]; !slices.Equal(got, want) {
-			t.Errorf("chain %s: incremental\n%s\nfull rebuild\n%s", chain, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	sameAsRebuild := func(what string) {
+		t.Helper()
+		before := chainRules(t, h.cfg.NftTable)
+		m.mu.Lock()
+		err := m.syncTable(ctx)
+		m.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := chainRules(t, h.cfg.NftTable)
+		for chain, want := range full {
+			if got := before[chain]; !slices.Equal(got, want) {
+				t.Errorf("%s, chain %s: incremental\n%s\nfull rebuild\n%s", what, chain, strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		}
+		for chain, got := range before {
+			if _, ok := full[chain]; !ok && len(got) > 0 {
+				t.Errorf("%s: chain %s only in the incremental table: %v", what, chain, got)
+			}
 		}
 	}
-	if len(incremental) != len(full) {
-		t.Errorf("chains: incremental %d, full %d", len(incremental), len(full))
+	sameAsRebuild("after create")
+	// Remove one network of each kind, by handle.
+	for _, id := range ids[:2] {
+		if err := m.RemoveNetwork(ctx, id); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, id := range ids {
+	got := chainRules(t, h.cfg.NftTable)
+	if strings.Contains(fmt.Sprint(got), "bb-"+ids[0][:12]) || strings.Contains(fmt.Sprint(got), "bb-"+ids[1][:12]) || len(got["input"]) != 3 {
+		t.Errorf("rules after removing two networks: %v", got)
+	}
+	sameAsRebuild("after rm")
+	for _, id := range ids[2:] {
 		if err := m.RemoveNetwork(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if got := chainRules(t, h.cfg.NftTable); len(got["input"]) != 0 || strings.Contains(fmt.Sprint(got), "bb-") {
 		t.Errorf("rules left after network rm: %v", got)
+	}
+	if set, _ := exec.Command("nft", "list", "set", "inet", h.cfg.NftTable, "bridges").CombinedOutput(); strings.Contains(string(set), "bb-") {
+		t.Errorf("bridges set after network rm:\n%s", set)
 	}
 }

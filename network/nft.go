@@ -380,3 +380,44 @@ func renderLinkDelta(table string, pairs []string, add bool) string {
 	}
 	return fmt.Sprintf("%s element bridge %s links { %s }\n", verb, table, strings.Join(pairs, ", "))
 }
+
+// networkRuleHandles finds, in `nft -a list table inet` output, the
+// handles of the rules of our chains that name bridge (quoted, so "br"
+// never matches "br2"), by chain.
+func networkRuleHandles(listing, bridge string) map[string][]string {
+	out := map[string][]string{}
+	quoted := fmt.Sprintf("%q", bridge)
+	chain := ""
+	for _, l := range strings.Split(listing, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "chain "):
+			chain = strings.Fields(l)[1]
+		case strings.HasPrefix(l, "set ") || strings.HasPrefix(l, "map "):
+			chain = ""
+		case chain != "" && chain != UserChain && strings.Contains(l, quoted):
+			if i := strings.LastIndex(l, " # handle "); i >= 0 {
+				out[chain] = append(out[chain], strings.TrimSpace(l[i+len(" # handle "):]))
+			}
+		}
+	}
+	return out
+}
+
+// renderNetworkRemove deletes the rules found by networkRuleHandles and the
+// bridge's element of the bridges set, in one transaction.
+func renderNetworkRemove(table, bridge string, handles map[string][]string) string {
+	var b strings.Builder
+	chains := make([]string, 0, len(handles))
+	for c := range handles {
+		chains = append(chains, c)
+	}
+	sort.Strings(chains)
+	for _, c := range chains {
+		for _, h := range handles[c] {
+			fmt.Fprintf(&b, "delete rule inet %s %s handle %s\n", table, c, h)
+		}
+	}
+	fmt.Fprintf(&b, "delete element inet %s bridges { %q }\n", table, bridge)
+	return b.String()
+}

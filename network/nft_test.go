@@ -2,6 +2,7 @@ package network
 
 import (
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -126,6 +127,39 @@ func TestForwardChainName(t *testing.T) {
 	for _, tt := range tests {
 		if got := forwardChain(tt.table); got != tt.want || len(got) > 28 {
 			t.Errorf("forwardChain(%q) = %q, want %q", tt.table, got, tt.want)
+		}
+	}
+}
+
+func TestNetworkRuleHandles(t *testing.T) {
+	listing := `table inet berth { # handle 7
+	set bridges { # handle 3
+		type ifname
+		elements = { "br", "br2" }
+	}
+	chain postrouting { # handle 9
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname != "br" ip saddr 10.0.0.0/24 masquerade # handle 20
+		oifname "br2" ip saddr 127.0.0.0/8 masquerade # handle 21
+	}
+	chain BERTH-USER { # handle 10
+		iifname "br" drop # handle 22
+	}
+	chain forward { # handle 11
+		jump BERTH-USER # handle 23
+		oifname "br" iifname @bridges iifname != "br" drop # handle 24
+	}
+}
+`
+	got := networkRuleHandles(listing, "br")
+	want := map[string][]string{"postrouting": {"20"}, "forward": {"24"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("handles = %v, want %v (the admin's BERTH-USER rule and br2 untouched)", got, want)
+	}
+	script := renderNetworkRemove("berth", "br", got)
+	for _, line := range []string{"delete rule inet berth forward handle 24\n", "delete rule inet berth postrouting handle 20\n", `delete element inet berth bridges { "br" }` + "\n"} {
+		if !strings.Contains(script, line) {
+			t.Errorf("script lacks %q:\n%s", line, script)
 		}
 	}
 }

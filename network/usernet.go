@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -412,6 +413,24 @@ func (m *Manager) addNetworkRules(ctx context.Context, n *netw) error {
 	return m.refreshForward(ctx)
 }
 
+// removeNetworkRules takes a removed network's rules out of the tables by
+// handle: one `nft -a list` and one transaction, instead of a rebuild that
+// also reads the user chain back. Anything unexpected (the table flushed
+// by hand) falls back to the rebuild; m.mu held, n already out of m.nets.
+func (m *Manager) removeNetworkRules(ctx context.Context, n *netw) error {
+	if m.cfg.DisableIPTables || !n.firewalled() {
+		return nil
+	}
+	out, err := exec.CommandContext(ctx, "nft", "-a", "list", "table", "inet", m.cfg.NftTable).Output()
+	if err != nil {
+		return m.refreshRules(ctx)
+	}
+	if err := nftApply(ctx, renderNetworkRemove(m.cfg.NftTable, n.iface, networkRuleHandles(string(out), n.iface))); err != nil {
+		return m.refreshRules(ctx)
+	}
+	return m.refreshForward(ctx)
+}
+
 // refreshForward rewrites our FORWARD chain with the current bridges. When
 // the last check found nothing to do (FORWARD accepts, no jump of ours),
 // it trusts that answer: the watcher checks again every 10 s, which is as
@@ -561,7 +580,7 @@ func (m *Manager) RemoveNetwork(ctx context.Context, idOrName string) error {
 		}
 	}
 	delete(m.nets, n.id)
-	if err := m.refreshRules(ctx); err != nil {
+	if err := m.removeNetworkRules(ctx, n); err != nil {
 		m.nets[n.id] = n
 		return fmt.Errorf("remove network %s: %w", n.name, err)
 	}
