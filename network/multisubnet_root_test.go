@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/vishvananda/netlink"
 )
 
@@ -30,6 +31,14 @@ func TestMultiSubnetBridge(t *testing.T) {
 	ctx := context.Background()
 	a, b, v6 := h.multiSubnets()
 	gwA, gwB, gw6 := lastHost(a), lastHost(b), v6.Addr().Next().Next()
+	// Subnets of one request must not overlap each other either.
+	if _, err := m.CreateNetwork(ctx, CreateOptions{Name: "mo" + h.suffix, IPAM: []IPAMConfig{{Subnet: b.String()}, {Subnet: netip.PrefixFrom(b.Addr(), 28).String()}}}); !errdefs.IsForbidden(err) ||
+		!strings.Contains(err.Error(), "Pool overlaps with other one on this address space") {
+		t.Errorf("overlapping subnets in one request: %v", err)
+	}
+	if len(m.Networks()) != 3 {
+		t.Errorf("a network was left by the failed create: %d networks", len(m.Networks()))
+	}
 	n, err := m.CreateNetwork(ctx, CreateOptions{Name: "ms" + h.suffix, IPAM: []IPAMConfig{
 		{Subnet: a.String(), Gateway: gwA.String()},
 		{Subnet: b.String(), Gateway: gwB.String()},
