@@ -76,6 +76,10 @@ type Container struct {
 	Endpoints []*Endpoint `json:",omitempty"`
 	// Ports are the actual host bindings while running.
 	Ports network.PortMap `json:",omitempty"`
+	// LinkEnv are the legacy --link environment variables computed at
+	// start; exec processes get them too, as in Docker. Nil when not
+	// running.
+	LinkEnv []string `json:",omitempty"`
 	// NetworkingConfig holds the configured networks, keyed by network
 	// name (normalised at create; network connect/disconnect edit it).
 	NetworkingConfig *network.NetworkingConfig `json:",omitempty"`

@@ -34,14 +34,25 @@ func (v *dnsView) LookupPTR(ip netip.Addr) (string, bool) {
 	return v.net.ResolveAddr(v.id, ip)
 }
 
+// dnsListen is where the embedded server really listens: a free port of
+// 127.0.0.11, to which NAT rules in the container's namespace send port
+// 53, as Docker does. Port 53 itself stays free for a DNS server of the
+// container's own (dnsmasq and the like bind *:53).
+var dnsListen = netip.AddrPortFrom(dns.DefaultAddr.Addr(), 0)
+
 // startDNS serves 127.0.0.11:53 inside the container's namespace.
 func (s *Service) startDNS(c *container.Container, netnsPath string) error {
 	srv, err := dns.Start(dns.Config{
 		NetNSPath: netnsPath,
+		Addr:      dnsListen,
 		Lookup:    &dnsView{net: s.net, id: c.ID, links: linkAliases(c)},
 		Upstreams: s.dnsUpstreams(c),
 	})
 	if err != nil {
+		return fmt.Errorf("start embedded DNS server: %w", err)
+	}
+	if err := dns.Redirect(netnsPath, srv.Addr()); err != nil {
+		_ = srv.Close()
 		return fmt.Errorf("start embedded DNS server: %w", err)
 	}
 	s.mu.Lock()

@@ -247,7 +247,7 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 	}
 	c.Lock()
 	cfg := c.Config
-	env := mergeEnv(containerEnv(c, nil), e.req.Env)
+	env := mergeEnv(containerEnv(c, c.LinkEnv), e.req.Env)
 	userSpec := cfg.User
 	groupAdd := c.HostConfig.GroupAdd
 	privileged := c.HostConfig.Privileged || e.req.Privileged

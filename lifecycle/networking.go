@@ -265,7 +265,7 @@ type netSetup struct {
 // joins X's. Called with c locked; teardownNetwork undoes it, also
 // after a partial failure.
 func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*netSetup, error) {
-	c.Endpoints, c.Ports = nil, nil
+	c.Endpoints, c.Ports, c.LinkEnv = nil, nil, nil
 	mode := parseNetMode(c.HostConfig.NetworkMode)
 	switch mode.kind {
 	case modeHost, modeNone:
@@ -298,6 +298,7 @@ func (s *Service) setupNetwork(ctx context.Context, c *container.Container) (*ne
 	if err := s.setupLinks(ctx, c, res); err != nil {
 		return nil, err
 	}
+	c.LinkEnv = res.env
 	if s.usesEmbeddedDNS(c) {
 		if err := s.startDNS(c, path); err != nil {
 			return nil, err
@@ -386,7 +387,7 @@ func (s *Service) teardownNetwork(ctx context.Context, c *container.Container) {
 			_ = network.DeleteNetNS(s.netnsPath(c.ID))
 		}
 	}
-	c.Endpoints, c.Ports = nil, nil
+	c.Endpoints, c.Ports, c.LinkEnv = nil, nil, nil
 }
 
 // usesEmbeddedDNS: containers on a user-defined network resolve names

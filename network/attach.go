@@ -144,12 +144,6 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 			ep.HostVeth = hostVethName(req.ContainerID + "/" + n.id)
 		}
 	}
-	if !n.internal {
-		ep.Gateway = n.gateway
-		if n.subnet6.IsValid() {
-			ep.Gateway6 = n.gateway6
-		}
-	}
 	for p := range req.ExposedPorts {
 		ep.Exposed = append(ep.Exposed, p.String())
 	}
@@ -181,21 +175,19 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 
 	// 2. Addresses and record, in one database transaction (one fsync).
 	err = m.cfg.DB.Update(func(tx *bolt.Tx) error {
-		ip, err := allocAddr(tx, n.ipamKey, n.subnet, n.ipRange, n.gateway, req.IPv4, req.ContainerID)
-		if err != nil {
+		var err error
+		if ep.IP, ep.Gateway, err = allocFromPools(tx, n, false, req.IPv4, req.ContainerID); err != nil {
 			return err
 		}
-		ep.IP = netip.PrefixFrom(ip, n.subnet.Bits())
-		if n.subnet6.IsValid() {
-			ip6, err := allocAddr(tx, n.ipamKey, n.subnet6, n.ipRange6, n.gateway6, req.IPv6, req.ContainerID)
-			if err != nil {
-				return err
-			}
-			ep.IP6 = netip.PrefixFrom(ip6, n.subnet6.Bits())
+		if ep.IP6, ep.Gateway6, err = allocFromPools(tx, n, true, req.IPv6, req.ContainerID); err != nil {
+			return err
+		}
+		if n.internal {
+			ep.Gateway, ep.Gateway6 = netip.Addr{}, netip.Addr{}
 		}
 		ep.MacAddress = req.MacAddress
 		if ep.MacAddress == "" {
-			ep.MacAddress = macFromIP(ip)
+			ep.MacAddress = macFromIP(ep.IP.Addr())
 		}
 		m.seq++
 		ep.Seq = m.seq
@@ -252,28 +244,60 @@ func checkStaticIP(n *netw, ip netip.Addr, v6 bool) error {
 	if n.isDefault() {
 		return errdefs.InvalidParameter("user specified IP address is supported on user defined networks only")
 	}
-	sub := n.subnet
-	if v6 {
-		sub = n.subnet6
-	}
 	if !n.userSubnet {
 		return errdefs.InvalidParameter("user specified IP address is supported only when connecting to networks with user configured subnets")
 	}
-	if !sub.IsValid() || ip.Is4() == v6 || !sub.Contains(ip) {
-		return errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", ip)
+	if ip.Is4() != v6 {
+		for _, p := range n.pools(v6) {
+			if p.subnet.Contains(ip) {
+				return nil
+			}
+		}
 	}
-	return nil
+	return errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", ip)
+}
+
+// allocFromPools gives the endpoint an address of one family: static from
+// the pool that contains it, else the next free one of the first pool with
+// room, as libnetwork's IPAM does. It returns the address with its subnet
+// length and that subnet's gateway; nothing when the network has no
+// subnet of the family.
+func allocFromPools(tx *bolt.Tx, n *netw, v6 bool, static netip.Addr, owner string) (netip.Prefix, netip.Addr, error) {
+	var lastErr error
+	for i, p := range n.pools(v6) {
+		if static.IsValid() && !p.subnet.Contains(static) {
+			continue
+		}
+		// The first pool of a family keeps the historical cursor key, so
+		// existing databases go on where they were.
+		cursor := ""
+		if i > 0 {
+			cursor = p.subnet.String()
+		}
+		ip, err := allocAddr(tx, n.ipamKey, p, static, owner, cursor)
+		if err == nil {
+			return netip.PrefixFrom(ip, p.subnet.Bits()), p.gateway, nil
+		}
+		if !errors.Is(err, errPoolFull) {
+			return netip.Prefix{}, netip.Addr{}, err
+		}
+		lastErr = err
+	}
+	if lastErr == nil && static.IsValid() {
+		lastErr = errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", static)
+	}
+	return netip.Prefix{}, netip.Addr{}, lastErr
 }
 
 // allocAddr takes the static address when given, else the next free one.
-func allocAddr(tx *bolt.Tx, key string, subnet, ipRange netip.Prefix, gw, static netip.Addr, owner string) (netip.Addr, error) {
+func allocAddr(tx *bolt.Tx, key string, p ipPool, static netip.Addr, owner, cursor string) (netip.Addr, error) {
 	if static.IsValid() {
-		if f, l := hostRange(subnet); static.Compare(f) < 0 || static.Compare(l) > 0 {
+		if f, l := hostRange(p.subnet); static.Compare(f) < 0 || static.Compare(l) > 0 {
 			return netip.Addr{}, errdefs.InvalidParameter("no configured subnet or ip-range contain the IP address %s", static)
 		}
 		return static, ipamReserve(tx, key, static, owner)
 	}
-	return ipamAllocate(tx, key, subnet, ipRange, gw, owner)
+	return ipamAllocate(tx, key, p.subnet, p.ipRange, p.gateway, owner, cursor)
 }
 
 // nextIfName is the lowest ethN the container does not use; m.mu held.

@@ -18,9 +18,10 @@ import (
 
 // bridgeDriver connects containers to a Linux bridge with veth pairs.
 type bridgeDriver struct {
-	name  string
-	addr  netip.Prefix // bridge address = gateway, with the subnet length
-	addr6 netip.Prefix // IPv6 gateway with the subnet length; zero: IPv4 only
+	name string
+	// addrs are the bridge's addresses: each subnet's gateway with the
+	// subnet length, IPv4 first.
+	addrs []netip.Prefix
 	mtu   int
 	// keep: the bridge existed before the network (adopted); Teardown
 	// leaves it and only removes the addresses we gave it.
@@ -55,10 +56,7 @@ func (d *bridgeDriver) Setup(ctx context.Context) error {
 			return fmt.Errorf("set bridge mtu: %w", err)
 		}
 	}
-	for _, a := range []netip.Prefix{d.addr, d.addr6} {
-		if !a.IsValid() {
-			continue
-		}
+	for _, a := range d.addrs {
 		if a.Addr().Is6() {
 			if err := writeSysctl("net/ipv6/conf/"+d.name+"/disable_ipv6", "0"); err != nil {
 				return err
@@ -195,10 +193,8 @@ func (d *bridgeDriver) Teardown(ctx context.Context) error {
 		return nil // never delete something that is not ours
 	}
 	if d.keep {
-		for _, a := range []netip.Prefix{d.addr, d.addr6} {
-			if a.IsValid() {
-				_ = netlink.AddrDel(link, &netlink.Addr{IPNet: prefixToIPNet(a)})
-			}
+		for _, a := range d.addrs {
+			_ = netlink.AddrDel(link, &netlink.Addr{IPNet: prefixToIPNet(a)})
 		}
 		return nil
 	}

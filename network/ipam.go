@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -38,11 +39,17 @@ func ipamNetBucket(tx *bolt.Tx, key string) (*bolt.Bucket, error) {
 	return root.CreateBucketIfNotExists([]byte(key))
 }
 
+// errPoolFull: a subnet has no free address; the next subnet of the
+// network's family is tried.
+var errPoolFull = errors.New("no free address")
+
 // ipamAllocate reserves the next free address of pool (a subnet, or an
 // --ip-range inside subnet) for owner. The subnet's network address and, for
 // IPv4, its broadcast address are never handed out; gateway is skipped too
-// (also reserved in the bucket for user networks).
-func ipamAllocate(tx *bolt.Tx, key string, subnet, pool netip.Prefix, gateway netip.Addr, owner string) (netip.Addr, error) {
+// (also reserved in the bucket for user networks). cursor names the
+// subnet's cursor when the network has several of its family ("": the
+// family's first subnet).
+func ipamAllocate(tx *bolt.Tx, key string, subnet, pool netip.Prefix, gateway netip.Addr, owner, cursor string) (netip.Addr, error) {
 	b, err := ipamNetBucket(tx, key)
 	if err != nil {
 		return netip.Addr{}, err
@@ -62,6 +69,9 @@ func ipamAllocate(tx *bolt.Tx, key string, subnet, pool netip.Prefix, gateway ne
 	ck := []byte(cursorKey)
 	if subnet.Addr().Is6() {
 		ck = []byte(cursor6Key)
+	}
+	if cursor != "" {
+		ck = []byte(cursorKey + ":" + cursor)
 	}
 	start := first
 	if c := b.Get(ck); c != nil {
@@ -88,7 +98,7 @@ func ipamAllocate(tx *bolt.Tx, key string, subnet, pool netip.Prefix, gateway ne
 	if subnet.Addr().Is6() {
 		fam = "IPv6"
 	}
-	return netip.Addr{}, fmt.Errorf("no available %s addresses on this network's address pools: %s (%s)", fam, key, subnet)
+	return netip.Addr{}, fmt.Errorf("no available %s addresses on this network's address pools: %s (%s): %w", fam, key, subnet, errPoolFull)
 }
 
 // ipamReserve takes a specific address for owner; reserving what owner

@@ -23,7 +23,7 @@ func alloc(t *testing.T, db *bolt.DB, subnet, gw, owner string) (netip.Addr, err
 	var ip netip.Addr
 	err := db.Update(func(tx *bolt.Tx) error {
 		var err error
-		ip, err = ipamAllocate(tx, "n", netip.MustParsePrefix(subnet), netip.Prefix{}, netip.MustParseAddr(gw), owner)
+		ip, err = ipamAllocate(tx, "n", netip.MustParsePrefix(subnet), netip.Prefix{}, netip.MustParseAddr(gw), owner, "")
 		return err
 	})
 	return ip, err

@@ -28,14 +28,18 @@ type subDriver struct {
 	mtu    int
 	// createParent: parent is NAME.VID and did not exist (or we made it).
 	createParent bool
-	rec          *netRecord
-	pending      sync.WaitGroup
+	// dummy: no -o parent was given; like Docker the network hangs off a
+	// dummy interface of its own ("dm-<12 hex of the ID>"), so its
+	// containers reach each other and nothing else.
+	dummy   bool
+	rec     *netRecord
+	pending sync.WaitGroup
 }
 
 func newSubDriver(r *netRecord, n *netw) (*subDriver, error) {
 	d := &subDriver{kind: r.Driver, parent: r.Options["parent"], rec: r}
 	if d.parent == "" {
-		return nil, errdefs.NotImplemented("%s without -o parent (an internal dummy parent): not implemented", r.Driver)
+		d.parent, d.dummy = "dm-"+r.ID[:12], true
 	}
 	if v := r.Options[OptMTU]; v != "" {
 		d.mtu = n.mtu
@@ -112,6 +116,8 @@ func kernelFeature(kind string, err error) error {
 		return errdefs.NotImplemented("802.1q: the kernel has no VLAN support (CONFIG_VLAN_8021Q)")
 	case "macvlan":
 		return errdefs.NotImplemented("macvlan: the kernel has no macvlan support (CONFIG_MACVLAN)")
+	case "dummy":
+		return errdefs.NotImplemented("a network without -o parent hangs off a dummy interface: the kernel has no dummy support (CONFIG_DUMMY)")
 	}
 	return err
 }
@@ -120,7 +126,15 @@ func kernelFeature(kind string, err error) error {
 // creates the parent and proves that the kernel can build the device, so
 // an unsupported kind fails `network create` and leaves nothing behind.
 func (d *subDriver) prepare(ctx context.Context) error {
-	if _, err := netlink.LinkByName(d.parent); err != nil {
+	// Which kind the kernel lacks is the first thing to tell, before any
+	// complaint about the parent.
+	if err := probeKind(d.kind, d.mode); err != nil {
+		return err
+	}
+	if d.dummy {
+		d.createParent = true
+		d.rec.CreatedParent = true
+	} else if _, err := netlink.LinkByName(d.parent); err != nil {
 		if _, _, ok := vlanParent(d.parent); !ok {
 			return errdefs.InvalidParameter("-o parent interface was not found on the host: %s", d.parent)
 		}
@@ -158,6 +172,13 @@ func (d *subDriver) Setup(ctx context.Context) error {
 	}
 	if _, err := netlink.LinkByName(d.parent); err == nil {
 		return nil
+	}
+	if d.dummy {
+		l := &netlink.Dummy{LinkAttrs: netlink.LinkAttrs{Name: d.parent, TxQLen: -1}}
+		if err := netlink.LinkAdd(l); err != nil {
+			return kernelFeature("dummy", fmt.Errorf("create dummy parent %s for %s: %w", d.parent, d.kind, err))
+		}
+		return netlink.LinkSetUp(l)
 	}
 	base, vid, _ := vlanParent(d.parent)
 	bl, err := netlink.LinkByName(base)
@@ -248,8 +269,31 @@ func (d *subDriver) Teardown(ctx context.Context) error {
 		return nil
 	}
 	l, err := netlink.LinkByName(d.parent)
-	if err != nil || l.Type() != "vlan" {
+	if err != nil || (l.Type() != "vlan" && l.Type() != "dummy") {
 		return nil
 	}
 	return netlink.LinkDel(l)
+}
+
+// probeKind asks the kernel for a device of kind on the loopback
+// interface. The kernel refuses loopback as a parent (EINVAL) only after it
+// has found the link kind; an unknown kind (module missing) answers
+// EOPNOTSUPP first. Nothing is ever created.
+func probeKind(kind, mode string) error {
+	name := "bp" + newID()[:12]
+	var l netlink.Link
+	if kind == "ipvlan" {
+		l = ipvlanLink(name, 1, 0, mode)
+	} else {
+		l = macvlanLink(name, 1, 0, mode, nil)
+	}
+	err := netlink.LinkAdd(l)
+	if err == nil {
+		_ = netlink.LinkDel(l) // cannot happen, but never leave one
+		return nil
+	}
+	if errors.Is(err, unix.EOPNOTSUPP) {
+		return kernelFeature(kind, fmt.Errorf("create %s device: %w", kind, err))
+	}
+	return nil
 }

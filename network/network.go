@@ -88,6 +88,8 @@ type Manager struct {
 	dns      atomic.Pointer[dnsIndex]
 	ports    *portReserver
 	fwdChain string
+	// fwdIdle: the last FORWARD check found neither a drop nor our jump.
+	fwdIdle atomic.Bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -168,7 +170,7 @@ func New(ctx context.Context, cfg Config) (_ *Manager, retErr error) {
 		return nil, err
 	}
 	if !cfg.DisableIPTables {
-		if _, err := ensureForward(ctx, m.fwdChain, m.bridges()); err != nil {
+		if err := m.ensureForward(ctx, m.bridges()); err != nil {
 			return nil, err
 		}
 		m.stop, m.done = make(chan struct{}), make(chan struct{})
@@ -189,7 +191,7 @@ func (m *Manager) watchForward(stop <-chan struct{}, done chan<- struct{}) {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			_, _ = ensureForward(ctx, m.fwdChain, m.bridges())
+			_ = m.ensureForward(ctx, m.bridges())
 			cancel()
 		}
 	}

@@ -39,6 +39,7 @@ type portMapping struct {
 type netRules struct {
 	Bridge          string
 	Subnet, Subnet6 netip.Prefix
+	Extra           []netip.Prefix // further subnets of either family
 	Internal        bool
 	ICC, Masquerade bool
 	Links           []string // "a . b" IPv4 pairs allowed when !ICC
@@ -156,24 +157,8 @@ func renderTable(s tableSpec) string {
 	b.WriteString("\t}\n")
 	b.WriteString("\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n")
 	for _, n := range s.Networks {
-		for _, sub := range []netip.Prefix{n.Subnet, n.Subnet6} {
-			if !sub.IsValid() {
-				continue
-			}
-			ip, lo := "ip", "127.0.0.0/8"
-			if sub.Addr().Is6() {
-				ip, lo = "ip6", "::1"
-			}
-			if n.Masquerade && !n.Internal {
-				// Outbound NAT for everything leaving the bridge for elsewhere.
-				fmt.Fprintf(&b, "\t\toifname != %q %s saddr %s masquerade\n", n.Bridge, ip, sub)
-			}
-			// Local clients reaching a container through the loopback
-			// address: the container cannot answer it, so rewrite it.
-			fmt.Fprintf(&b, "\t\toifname %q %s saddr %s masquerade\n", n.Bridge, ip, lo)
-			// Hairpin and container-to-container via a published port:
-			// the reply must come back through the host to be un-DNATed.
-			fmt.Fprintf(&b, "\t\toifname %q %s saddr %s ct status dnat masquerade\n", n.Bridge, ip, sub)
+		for _, r := range postroutingRules(n) {
+			fmt.Fprintf(&b, "\t\t%s\n", r)
 		}
 	}
 	b.WriteString("\t}\n")
@@ -186,20 +171,121 @@ func renderTable(s tableSpec) string {
 	fmt.Fprintf(&b, "\t\tjump %s\n", UserChain)
 	b.WriteString("\t\tct state established,related accept\n")
 	for _, n := range s.Networks {
-		if n.Internal {
-			// Nothing in or out, only container to container.
-			fmt.Fprintf(&b, "\t\tiifname %q oifname != %q drop\n", n.Bridge, n.Bridge)
-			fmt.Fprintf(&b, "\t\toifname %q iifname != %q drop\n", n.Bridge, n.Bridge)
+		for _, r := range forwardRules(n) {
+			fmt.Fprintf(&b, "\t\t%s\n", r)
+		}
+	}
+	b.WriteString("\t}\n")
+	renderInput(&b, s)
+	b.WriteString("}\n")
+	renderBridgeTable(&b, s)
+	return b.String()
+}
+
+// inputChain keeps containers of internal networks away from the host
+// itself (its address on their bridge and every other one): the forward
+// hook never sees that traffic. The chain only exists once an internal
+// network does.
+const inputChain = "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+
+func renderInput(b *strings.Builder, s tableSpec) {
+	var rules []string
+	for _, n := range s.Networks {
+		rules = append(rules, inputRules(n)...)
+	}
+	if len(rules) == 0 {
+		return
+	}
+	b.WriteString(inputChain)
+	for _, r := range rules {
+		fmt.Fprintf(b, "\t\t%s\n", r)
+	}
+	b.WriteString("\t}\n")
+}
+
+// postroutingRules are one network's NAT rules.
+func postroutingRules(n netRules) []string {
+	var out []string
+	loDone := map[string]bool{}
+	for _, sub := range append([]netip.Prefix{n.Subnet, n.Subnet6}, n.Extra...) {
+		if !sub.IsValid() {
 			continue
 		}
-		// Published ports are reachable from everywhere, other networks
-		// included (as through Docker's proxy); nothing else crosses from
-		// one of our networks to another.
-		fmt.Fprintf(&b, "\t\toifname %q ct status dnat accept\n", n.Bridge)
-		fmt.Fprintf(&b, "\t\toifname %q iifname @bridges iifname != %q drop\n", n.Bridge, n.Bridge)
+		ip, lo := "ip", "127.0.0.0/8"
+		if sub.Addr().Is6() {
+			ip, lo = "ip6", "::1"
+		}
+		if n.Masquerade && !n.Internal {
+			// Outbound NAT for everything leaving the bridge for elsewhere.
+			out = append(out, fmt.Sprintf("oifname != %q %s saddr %s masquerade", n.Bridge, ip, sub))
+		}
+		// Local clients reaching a container through the loopback
+		// address: the container cannot answer it, so rewrite it.
+		if !loDone[ip] {
+			out = append(out, fmt.Sprintf("oifname %q %s saddr %s masquerade", n.Bridge, ip, lo))
+			loDone[ip] = true
+		}
+		// Hairpin and container-to-container via a published port:
+		// the reply must come back through the host to be un-DNATed.
+		out = append(out, fmt.Sprintf("oifname %q %s saddr %s ct status dnat masquerade", n.Bridge, ip, sub))
 	}
-	b.WriteString("\t}\n}\n")
-	renderBridgeTable(&b, s)
+	return out
+}
+
+// forwardRules are one network's filter rules of the forward hook; they
+// come after the user chain and the established/related accept, and do
+// not depend on their order among networks.
+func forwardRules(n netRules) []string {
+	if n.Internal {
+		// Nothing in or out, only container to container.
+		return []string{
+			fmt.Sprintf("iifname %q oifname != %q drop", n.Bridge, n.Bridge),
+			fmt.Sprintf("oifname %q iifname != %q drop", n.Bridge, n.Bridge),
+		}
+	}
+	// Published ports are reachable from everywhere, other networks
+	// included (as through Docker's proxy); nothing else crosses from one
+	// of our networks to another.
+	return []string{
+		fmt.Sprintf("oifname %q ct status dnat accept", n.Bridge),
+		fmt.Sprintf("oifname %q iifname @bridges iifname != %q drop", n.Bridge, n.Bridge),
+	}
+}
+
+// inputRules: from an internal bridge only replies to connections the
+// host opened reach the host, and IPv6 neighbour discovery, which those
+// need.
+func inputRules(n netRules) []string {
+	if !n.Internal {
+		return nil
+	}
+	return []string{
+		fmt.Sprintf("iifname %q ct state established,related accept", n.Bridge),
+		fmt.Sprintf("iifname %q icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept", n.Bridge),
+		fmt.Sprintf("iifname %q drop", n.Bridge),
+	}
+}
+
+// renderNetworkAdd adds one new network to the tables without rebuilding
+// them: only additions, so the kernel commits it without waiting for an
+// RCU grace period as deletions do (a full rebuild costs some 40 ms).
+// Its rules are order-independent, so appending them is equivalent to
+// the full render, which the next rebuild restores anyway.
+func renderNetworkAdd(table string, n netRules) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "add element inet %s bridges { %q }\n", table, n.Bridge)
+	for _, r := range postroutingRules(n) {
+		fmt.Fprintf(&b, "add rule inet %s postrouting %s\n", table, r)
+	}
+	for _, r := range forwardRules(n) {
+		fmt.Fprintf(&b, "add rule inet %s forward %s\n", table, r)
+	}
+	if in := inputRules(n); len(in) > 0 {
+		fmt.Fprintf(&b, "table inet %s {\n%s\t}\n}\n", table, inputChain)
+		for _, r := range in {
+			fmt.Fprintf(&b, "add rule inet %s input %s\n", table, r)
+		}
+	}
 	return b.String()
 }
 
@@ -293,4 +379,45 @@ func renderLinkDelta(table string, pairs []string, add bool) string {
 		verb = "delete"
 	}
 	return fmt.Sprintf("%s element bridge %s links { %s }\n", verb, table, strings.Join(pairs, ", "))
+}
+
+// networkRuleHandles finds, in `nft -a list table inet` output, the
+// handles of the rules of our chains that name bridge (quoted, so "br"
+// never matches "br2"), by chain.
+func networkRuleHandles(listing, bridge string) map[string][]string {
+	out := map[string][]string{}
+	quoted := fmt.Sprintf("%q", bridge)
+	chain := ""
+	for _, l := range strings.Split(listing, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "chain "):
+			chain = strings.Fields(l)[1]
+		case strings.HasPrefix(l, "set ") || strings.HasPrefix(l, "map "):
+			chain = ""
+		case chain != "" && chain != UserChain && strings.Contains(l, quoted):
+			if i := strings.LastIndex(l, " # handle "); i >= 0 {
+				out[chain] = append(out[chain], strings.TrimSpace(l[i+len(" # handle "):]))
+			}
+		}
+	}
+	return out
+}
+
+// renderNetworkRemove deletes the rules found by networkRuleHandles and the
+// bridge's element of the bridges set, in one transaction.
+func renderNetworkRemove(table, bridge string, handles map[string][]string) string {
+	var b strings.Builder
+	chains := make([]string, 0, len(handles))
+	for c := range handles {
+		chains = append(chains, c)
+	}
+	sort.Strings(chains)
+	for _, c := range chains {
+		for _, h := range handles[c] {
+			fmt.Fprintf(&b, "delete rule inet %s %s handle %s\n", table, c, h)
+		}
+	}
+	fmt.Fprintf(&b, "delete element inet %s bridges { %q }\n", table, bridge)
+	return b.String()
 }

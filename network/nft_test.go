@@ -2,6 +2,7 @@ package network
 
 import (
 	"flag"
+	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -59,6 +60,7 @@ func TestRenderTableGolden(t *testing.T) {
 		{"table_multi.nft", tableSpec{Table: "berth", Networks: []netRules{
 			{Bridge: "berth0", Subnet: netip.MustParsePrefix("172.30.0.0/16"), Subnet6: netip.MustParsePrefix("fd00:1::/64"), Masquerade: true},
 			{Bridge: "bb-0123456789ab", Subnet: netip.MustParsePrefix("172.31.0.0/24"), ICC: true, Masquerade: false},
+			{Bridge: "bb-00112233aabb", Subnet: netip.MustParsePrefix("192.168.210.0/24"), Extra: []netip.Prefix{netip.MustParsePrefix("192.168.212.0/24"), netip.MustParsePrefix("fd00:2::/64")}, ICC: true, Masquerade: true},
 			{Bridge: "bb-ba9876543210", Subnet: netip.MustParsePrefix("172.31.1.0/24"), Internal: true, ICC: true, Masquerade: true},
 		}, Ports: append(append([]dnatEntry(nil), samplePorts...),
 			entry("tcp", "::1", 8080, 80, "fd00:1::2"), entry("udp", "", 5353, 53, "fd00:1::2")),
@@ -125,6 +127,39 @@ func TestForwardChainName(t *testing.T) {
 	for _, tt := range tests {
 		if got := forwardChain(tt.table); got != tt.want || len(got) > 28 {
 			t.Errorf("forwardChain(%q) = %q, want %q", tt.table, got, tt.want)
+		}
+	}
+}
+
+func TestNetworkRuleHandles(t *testing.T) {
+	listing := `table inet berth { # handle 7
+	set bridges { # handle 3
+		type ifname
+		elements = { "br", "br2" }
+	}
+	chain postrouting { # handle 9
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname != "br" ip saddr 10.0.0.0/24 masquerade # handle 20
+		oifname "br2" ip saddr 127.0.0.0/8 masquerade # handle 21
+	}
+	chain BERTH-USER { # handle 10
+		iifname "br" drop # handle 22
+	}
+	chain forward { # handle 11
+		jump BERTH-USER # handle 23
+		oifname "br" iifname @bridges iifname != "br" drop # handle 24
+	}
+}
+`
+	got := networkRuleHandles(listing, "br")
+	want := map[string][]string{"postrouting": {"20"}, "forward": {"24"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("handles = %v, want %v (the admin's BERTH-USER rule and br2 untouched)", got, want)
+	}
+	script := renderNetworkRemove("berth", "br", got)
+	for _, line := range []string{"delete rule inet berth forward handle 24\n", "delete rule inet berth postrouting handle 20\n", `delete element inet berth bridges { "br" }` + "\n"} {
+		if !strings.Contains(script, line) {
+			t.Errorf("script lacks %q:\n%s", line, script)
 		}
 	}
 }

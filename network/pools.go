@@ -25,11 +25,7 @@ func validatePools(pools []AddressPool) error {
 func (m *Manager) usedSubnets() []netip.Prefix {
 	var out []netip.Prefix
 	for _, n := range m.nets {
-		for _, p := range []netip.Prefix{n.subnet, n.subnet6} {
-			if p.IsValid() {
-				out = append(out, p)
-			}
-		}
+		out = append(out, n.subnets()...)
 	}
 	return out
 }

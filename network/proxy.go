@@ -38,8 +38,18 @@ func (r *portReserver) startProxy(proto string, ip netip.Addr, port uint16, targ
 	if err := unix.Listen(fd, 128); err != nil {
 		return fmt.Errorf("listen on %s:%d: %w", displayIP(ip), port, err)
 	}
-	f := os.NewFile(uintptr(fd), "proxy")
-	l, err := net.FileListener(f) // dups fd; the reservation keeps its own
+	// The reservation keeps owning fd (release closes it): an *os.File
+	// wrapping fd itself would close it again from its finalizer, and
+	// that number may by then belong to another socket. So the listener
+	// is built from a duplicate, and that File is closed at once
+	// (FileListener dups again).
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
+	}
+	f := os.NewFile(uintptr(dup), "proxy")
+	l, err := net.FileListener(f)
+	_ = f.Close()
 	if err != nil {
 		return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
 	}

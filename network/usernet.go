@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,15 +136,8 @@ func (m *Manager) defaultNet(r *netRecord) (*netw, error) {
 		}
 		n.subnet6, n.gateway6 = p.Masked(), p.Masked().Addr().Next()
 	}
-	n.drv = &bridgeDriver{name: n.iface, addr: netip.PrefixFrom(n.gateway, n.subnet.Bits()), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu}
+	n.drv = &bridgeDriver{name: n.iface, addrs: n.gatewayAddrs(), mtu: n.mtu}
 	return n, nil
-}
-
-func gwPrefix(gw netip.Addr, subnet netip.Prefix) netip.Prefix {
-	if !gw.IsValid() {
-		return netip.Prefix{}
-	}
-	return netip.PrefixFrom(gw, subnet.Bits())
 }
 
 // buildNet turns a persisted user network into a runtime one.
@@ -155,10 +149,13 @@ func (m *Manager) buildNet(r *netRecord) (*netw, error) {
 		if err != nil {
 			return nil, err
 		}
-		if sub.Addr().Is4() {
+		switch {
+		case sub.Addr().Is4() && !n.subnet.IsValid():
 			n.subnet, n.ipRange, n.gateway = sub, rng, gw
-		} else {
+		case sub.Addr().Is6() && !n.subnet6.IsValid():
 			n.subnet6, n.ipRange6, n.gateway6 = sub, rng, gw
+		default:
+			n.extra = append(n.extra, ipPool{sub, rng, gw})
 		}
 	}
 	var err error
@@ -176,7 +173,7 @@ func (m *Manager) buildNet(r *netRecord) (*netw, error) {
 	switch r.Driver {
 	case "bridge":
 		n.iface = r.Iface
-		n.drv = &bridgeDriver{name: n.iface, addr: gwPrefix(n.gateway, n.subnet), addr6: gwPrefix(n.gateway6, n.subnet6), mtu: n.mtu,
+		n.drv = &bridgeDriver{name: n.iface, addrs: n.gatewayAddrs(), mtu: n.mtu,
 			keep: r.ExistingBridge}
 	case "macvlan", "ipvlan":
 		d, err := newSubDriver(r, n)
@@ -280,6 +277,7 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	}
 	var aux []netip.Addr
 	var have4, have6 bool
+	var mine []netip.Prefix // this request's subnets, which must not overlap either
 	for _, c := range o.IPAM {
 		if c.Subnet == "" {
 			if c.Gateway != "" || c.IPRange != "" {
@@ -291,12 +289,15 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 		if err != nil {
 			return nil, err
 		}
-		if (sub.Addr().Is4() && have4) || (sub.Addr().Is6() && have6) {
-			return nil, errdefs.NotImplemented("more than one subnet per address family: not implemented")
-		}
 		if err := m.checkOverlap(sub); err != nil {
 			return nil, err
 		}
+		for _, p := range mine {
+			if p.Overlaps(sub) {
+				return nil, errdefs.Forbidden("invalid pool request: Pool overlaps with other one on this address space")
+			}
+		}
+		mine = append(mine, sub)
 		have4, have6 = have4 || sub.Addr().Is4(), have6 || sub.Addr().Is6()
 		if sub.Addr().Is6() {
 			r.IPv6 = true
@@ -356,11 +357,9 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 		}
 	}()
 	err = m.cfg.DB.Update(func(tx *bolt.Tx) error {
-		for _, gw := range []netip.Addr{n.gateway, n.gateway6} {
-			if gw.IsValid() {
-				if err := ipamReserve(tx, n.ipamKey, gw, ownerGateway); err != nil {
-					return err
-				}
+		for _, gw := range n.gatewayAddrs() {
+			if err := ipamReserve(tx, n.ipamKey, gw.Addr(), ownerGateway); err != nil {
+				return err
 			}
 		}
 		for _, a := range aux {
@@ -374,7 +373,7 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 		return nil, fmt.Errorf("store network %s: %w", o.Name, err)
 	}
 	m.nets[r.ID] = n
-	if err := m.refreshRules(ctx); err != nil {
+	if err := m.addNetworkRules(ctx, n); err != nil {
 		delete(m.nets, r.ID)
 		_ = m.cfg.DB.Update(func(tx *bolt.Tx) error { return errors.Join(ipamDrop(tx, n.ipamKey), deleteNetwork(tx, r.ID)) })
 		_ = m.refreshRules(ctx)
@@ -395,7 +394,60 @@ func (m *Manager) refreshRules(ctx context.Context) error {
 	if err := m.syncTable(ctx); err != nil {
 		return err
 	}
-	_, err := ensureForward(ctx, m.fwdChain, m.bridgesLocked())
+	return m.refreshForward(ctx)
+}
+
+// addNetworkRules puts a new network into the tables incrementally (see
+// renderNetworkAdd), falling back to a full rebuild when the tables are
+// not what we left (flushed by hand); m.mu held.
+func (m *Manager) addNetworkRules(ctx context.Context, n *netw) error {
+	if m.cfg.DisableIPTables {
+		return nil
+	}
+	if !n.firewalled() {
+		return nil // macvlan/ipvlan: no rules of ours
+	}
+	if err := nftApply(ctx, renderNetworkAdd(m.cfg.NftTable, n.rules())); err != nil {
+		return m.refreshRules(ctx)
+	}
+	return m.refreshForward(ctx)
+}
+
+// removeNetworkRules takes a removed network's rules out of the tables by
+// handle: one `nft -a list` and one transaction, instead of a rebuild that
+// also reads the user chain back. Anything unexpected (the table flushed
+// by hand) falls back to the rebuild; m.mu held, n already out of m.nets.
+func (m *Manager) removeNetworkRules(ctx context.Context, n *netw) error {
+	if m.cfg.DisableIPTables || !n.firewalled() {
+		return nil
+	}
+	out, err := exec.CommandContext(ctx, "nft", "-a", "list", "table", "inet", m.cfg.NftTable).Output()
+	if err != nil {
+		return m.refreshRules(ctx)
+	}
+	if err := nftApply(ctx, renderNetworkRemove(m.cfg.NftTable, n.iface, networkRuleHandles(string(out), n.iface))); err != nil {
+		return m.refreshRules(ctx)
+	}
+	return m.refreshForward(ctx)
+}
+
+// refreshForward rewrites our FORWARD chain with the current bridges. When
+// the last check found nothing to do (FORWARD accepts, no jump of ours),
+// it trusts that answer: the watcher checks again every 10 s, which is as
+// soon as a Docker Engine starting later would be noticed anyway, and a
+// network create or rm saves two iptables execs (some 20 ms); m.mu held.
+func (m *Manager) refreshForward(ctx context.Context) error {
+	if m.fwdIdle.Load() {
+		return nil
+	}
+	return m.ensureForward(ctx, m.bridgesLocked())
+}
+
+// ensureForward runs the check and remembers whether it found anything
+// to do.
+func (m *Manager) ensureForward(ctx context.Context, bridges []string) error {
+	installed, err := ensureForward(ctx, m.fwdChain, bridges)
+	m.fwdIdle.Store(err == nil && !installed)
 	return err
 }
 
@@ -528,7 +580,7 @@ func (m *Manager) RemoveNetwork(ctx context.Context, idOrName string) error {
 		}
 	}
 	delete(m.nets, n.id)
-	if err := m.refreshRules(ctx); err != nil {
+	if err := m.removeNetworkRules(ctx, n); err != nil {
 		m.nets[n.id] = n
 		return fmt.Errorf("remove network %s: %w", n.name, err)
 	}

@@ -138,6 +138,43 @@ func TestInternalNetwork(t *testing.T) {
 	if err := ping(nsC, a.IP.Addr()); err == nil {
 		t.Error("another network reached an internal container")
 	}
+	// Nor does it reach the host itself: not its address on the bridge,
+	// not another of its addresses, not over TCP.
+	gwAddr := netip.MustParseAddr(gw.IPAM[0].Gateway)
+	if err := ping(nsA, gwAddr); err == nil {
+		t.Error("internal container pinged the host's address on its bridge")
+	}
+	l, err := net.Listen("tcp", gwAddr.String()+":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("hello\n"))
+			c.Close()
+		}
+	}()
+	if out, err := inNS(nsA, "busybox", "timeout", "2", "busybox", "nc", gwAddr.String(), fmt.Sprint(l.Addr().(*net.TCPAddr).Port)); strings.Contains(out, "hello") {
+		t.Errorf("internal container reached a host TCP service on %s: %v %q", l.Addr(), err, out)
+	}
+	// The control: the same probe works on a normal network (retried, a
+	// busy machine may lose the first neighbour resolution).
+	err = ping(nsC, c.Gateway)
+	for i := 0; err != nil && i < 2; i++ {
+		err = ping(nsC, c.Gateway)
+	}
+	if err != nil {
+		t.Errorf("a container of a normal network cannot ping its gateway: %v", err)
+	}
+	// The host still reaches the internal containers (replies pass).
+	if out, err := exec.Command("busybox", "ping", "-c1", "-W1", a.IP.Addr().String()).CombinedOutput(); err != nil {
+		t.Errorf("host to internal container: %v %s", err, out)
+	}
 	for _, id := range []string{"in1", "in2", "in3"} {
 		if err := m.DetachAll(ctx, id+h.suffix); err != nil {
 			t.Fatal(err)
@@ -321,6 +358,15 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 		{CreateOptions{Name: "iv" + h.suffix, Driver: "ipvlan", Options: map[string]string{"parent": parent, "ipvlan_mode": "l3"}}, "CONFIG_IPVLAN"},
 		{CreateOptions{Name: "iv" + h.suffix, Driver: "ipvlan", Options: map[string]string{"parent": parent}}, "CONFIG_IPVLAN"},
 		{CreateOptions{Name: "vl" + h.suffix, Driver: "macvlan", Options: map[string]string{"parent": parent + ".50"}}, "CONFIG_VLAN_8021Q"},
+		// The tutorials' multi-subnet networks: the missing kernel
+		// feature is what they hit, not the subnets.
+		{CreateOptions{Name: "ipvlan210" + h.suffix, Driver: "ipvlan", Options: map[string]string{"ipvlan_mode": "l2"}, IPAM: []IPAMConfig{
+			{Subnet: "192.168.210.0/24", Gateway: "192.168.210.254"}, {Subnet: "192.168.212.0/24", Gateway: "192.168.212.254"}}}, "CONFIG_IPVLAN"},
+		{CreateOptions{Name: "macvlan216" + h.suffix, Driver: "macvlan", Options: map[string]string{"parent": parent + ".218", "macvlan_mode": "bridge"}, IPAM: []IPAMConfig{
+			{Subnet: "192.168.216.0/24", Gateway: "192.168.216.1"}, {Subnet: "192.168.218.0/24", Gateway: "192.168.218.1"},
+			{Subnet: "2001:db8:abc8::/64", Gateway: "2001:db8:abc8::10"}}}, "CONFIG_VLAN_8021Q"},
+		// No parent: a dummy interface of the network's own.
+		{CreateOptions{Name: "dm" + h.suffix, Driver: "macvlan"}, "CONFIG_DUMMY"},
 	}
 	for _, c := range cases {
 		_, err := m.CreateNetwork(ctx, c.o)
@@ -348,7 +394,7 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 	after, _ := netlink.LinkList()
 	for _, l := range after {
 		name := l.Attrs().Name
-		if !known[name] && (strings.HasPrefix(name, "bp") || strings.HasPrefix(name, "bv") || strings.HasPrefix(name, parent)) {
+		if !known[name] && (strings.HasPrefix(name, "bp") || strings.HasPrefix(name, "bv") || strings.HasPrefix(name, "dm-") || strings.HasPrefix(name, parent)) {
 			t.Errorf("device %s left after the failed creates", name)
 		}
 	}
@@ -366,7 +412,7 @@ func TestIPvlanAndVLANUnsupported(t *testing.T) {
 // probeKernel reports whether the kernel has the feature after all (then
 // the test checks success instead).
 func probeKernel(feature string) bool {
-	mod := map[string]string{"CONFIG_IPVLAN": "ipvlan", "CONFIG_VLAN_8021Q": "8021q"}[feature]
+	mod := map[string]string{"CONFIG_IPVLAN": "ipvlan", "CONFIG_VLAN_8021Q": "8021q", "CONFIG_DUMMY": "dummy"}[feature]
 	out, _ := exec.Command("sh", "-c", "grep -w "+mod+" /proc/modules; ls /sys/module/"+mod+" 2>/dev/null").Output()
 	return len(strings.TrimSpace(string(out))) > 0
 }

@@ -150,14 +150,14 @@ func TestIPAMRangeReserveAndV6(t *testing.T) {
 			return err
 		}
 		for i := 0; i < 2; i++ {
-			a, err := ipamAllocate(tx, "n", sub, rng, gw, fmt.Sprint("c", i))
+			a, err := ipamAllocate(tx, "n", sub, rng, gw, fmt.Sprint("c", i), "")
 			if err != nil {
 				return err
 			}
 			got = append(got, a.String())
 		}
 		// .252 and .254 taken, .253 aux, .255 broadcast: the range is full.
-		if _, err := ipamAllocate(tx, "n", sub, rng, gw, "full"); err == nil {
+		if _, err := ipamAllocate(tx, "n", sub, rng, gw, "full", ""); err == nil {
 			return errors.New("allocation from a full range succeeded")
 		}
 		if err := ipamReserve(tx, "n", netip.MustParseAddr("10.7.0.252"), "other"); !errors.Is(err, errAddressInUse) {
@@ -170,12 +170,12 @@ func TestIPAMRangeReserveAndV6(t *testing.T) {
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		sub6 := netip.MustParsePrefix("fd00:9::/64")
-		a, err := ipamAllocate(tx, "n", sub6, netip.Prefix{}, sub6.Addr().Next(), "c")
+		a, err := ipamAllocate(tx, "n", sub6, netip.Prefix{}, sub6.Addr().Next(), "c", "")
 		if err != nil || a.String() != "fd00:9::2" {
 			return fmt.Errorf("v6 got %v %v", a, err)
 		}
 		// The IPv4 cursor is separate from the IPv6 one.
-		b, err := ipamAllocate(tx, "n", sub, netip.Prefix{}, gw, "d")
+		b, err := ipamAllocate(tx, "n", sub, netip.Prefix{}, gw, "d", "")
 		if err != nil || b.String() != "10.7.0.2" {
 			return fmt.Errorf("v4 after v6 got %v %v", b, err)
 		}

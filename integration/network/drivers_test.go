@@ -68,11 +68,28 @@ func TestMissingKernelFeatures(t *testing.T) {
 				{[]string{"-d", "ipvlan", "-o", "parent=" + parent}, "ipvlan"},
 				{[]string{"-d", "ipvlan", "-o", "parent=" + parent, "-o", "ipvlan_mode=l3"}, "ipvlan"},
 				{[]string{"-d", "macvlan", "-o", "parent=" + parent + ".50"}, "802.1q"},
+				// The tutorials' networks with several subnets per family:
+				// what they hit is the kernel, not the subnets. The
+				// 802.1q one hangs off the test's veth, not eth0.
+				{[]string{"-d", "ipvlan", "--subnet=192.168.210.0/24", "--subnet=192.168.212.0/24", "--gateway=192.168.210.254",
+					"--gateway=192.168.212.254", "-o", "ipvlan_mode=l2"}, "ipvlan"},
+				{[]string{"-d", "macvlan", "--subnet=192.168.216.0/24", "--subnet=192.168.218.0/24", "--gateway=192.168.216.1",
+					"--gateway=192.168.218.1", "--subnet=2001:db8:abc8::/64", "--gateway=2001:db8:abc8::10", "-o", "parent=" + parent + ".218",
+					"-o", "macvlan_mode=bridge"}, "802.1q"},
 			}
 			for _, c := range cases {
 				net := uniq("kf")
 				cidr, _ := subnet()
-				args := append(append([]string{"network", "create"}, c.args...), "--subnet", cidr, net)
+				args := append([]string{"network", "create"}, c.args...)
+				if !strings.Contains(strings.Join(c.args, " "), "-subnet") {
+					args = append(args, "--subnet", "SUBNET")
+				}
+				for i, a := range args {
+					if a == "SUBNET" {
+						args[i] = cidr
+					}
+				}
+				args = append(args, net)
 				out, err := run(args...)
 				if err == nil {
 					run("network", "rm", net)
@@ -176,5 +193,66 @@ func TestAttachLeak(t *testing.T) {
 		if out := must(t, run, "network", "inspect", "-f", "{{len .Containers}}", n); strings.TrimSpace(out) != "0" {
 			t.Fatalf("%s still has endpoints: %s", n, out)
 		}
+	}
+}
+
+// TestMultiSubnet: several subnets per family, on a bridge and on macvlan.
+// Inspect shows every subnet with its gateway; containers get addresses
+// from the first subnet, or from the one --ip names, with that subnet's
+// gateway; the bridge holds both gateways, and the two subnets reach
+// each other through it.
+func TestMultiSubnet(t *testing.T) {
+	d := daemon(t)
+	parent := vethParent(t)
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			for _, driver := range []string{"bridge", "macvlan"} {
+				net := uniq("ms")
+				c1, p1 := subnet()
+				c2, p2 := subnet()
+				for c2 == c1 {
+					c2, p2 = subnet()
+				}
+				args := []string{"-d", driver, "--subnet", c1, "--subnet", c2, "--gateway", p2 + ".254", "--gateway", p1 + ".254",
+					"--subnet", "fd00:b7:" + net[len(net)-4:] + "::/64", "--ipv6"}
+				if driver == "macvlan" {
+					args = append(args, "-o", "parent="+parent)
+				}
+				netCreate(t, run, append(args, net)...)
+				out := must(t, run, "network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}={{.Gateway}} {{end}}", net)
+				if !strings.Contains(out, c1+"="+p1+".254 ") || !strings.Contains(out, c2+"="+p2+".254 ") || !strings.Contains(out, "::/64=") {
+					t.Fatalf("%s: inspect IPAM: %s", driver, out)
+				}
+				a, b := uniq("msa"), uniq("msb")
+				must(t, run, "run", "-d", "--name", a, "--network", net, "busybox", "sleep", "300")
+				defer run("rm", "-f", a)
+				must(t, run, "run", "-d", "--name", b, "--network", net, "--ip", p2+".7", "busybox", "sleep", "300")
+				defer run("rm", "-f", b)
+				f := "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}} {{(index .NetworkSettings.Networks \"" + net + "\").Gateway}}"
+				if got := strings.Fields(must(t, run, "inspect", "-f", f, a)); len(got) != 2 || !strings.HasPrefix(got[0], p1+".") || got[1] != p1+".254" {
+					t.Fatalf("%s: first container: %v", driver, got)
+				}
+				if got := strings.Fields(must(t, run, "inspect", "-f", f, b)); len(got) != 2 || got[0] != p2+".7" || got[1] != p2+".254" {
+					t.Fatalf("%s: --ip in the second subnet: %v", driver, got)
+				}
+				if out := must(t, run, "exec", b, "ip", "route"); !strings.Contains(out, "default via "+p2+".254") {
+					t.Fatalf("%s: routes of the second-subnet container:\n%s", driver, out)
+				}
+				if driver == "bridge" {
+					br := bridgeOf(t, run, net)
+					addrs, _ := exec.Command("ip", "-o", "addr", "show", "dev", br).CombinedOutput()
+					for _, gw := range []string{p1 + ".254/24", p2 + ".254/24"} {
+						if !strings.Contains(string(addrs), gw) {
+							t.Fatalf("bridge %s lacks gateway %s:\n%s", br, gw, addrs)
+						}
+					}
+					// Across the subnets through the bridge's gateways.
+					if out, err := run("exec", a, "ping", "-c1", "-W2", p2+".7"); err != nil {
+						t.Fatalf("ping across subnets: %v\n%s", err, out)
+					}
+				}
+				run("rm", "-f", a, b)
+			}
+		})
 	}
 }

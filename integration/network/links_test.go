@@ -34,6 +34,17 @@ func TestLegacyLinks(t *testing.T) {
 			if !strings.Contains(out, "PG_NAME=/") {
 				t.Fatalf("link: no PG_NAME in\n%s", out)
 			}
+			// exec gets the link variables too (Docker's exec environment
+			// includes them); the exec's own -e still wins.
+			app := uniq("app")
+			must(t, run, "run", "-d", "--name", app, "--link", db+":pg", "busybox", "sleep", "300")
+			defer run("rm", "-f", app)
+			out = must(t, run, "exec", "-e", "PG_ENV_SECRET=mine", app, "env")
+			for _, want := range []string{"PG_PORT_5432_TCP_ADDR=" + ip, "PG_ENV_SECRET=mine", "PG_NAME=/"} {
+				if !strings.Contains(out, want) {
+					t.Fatalf("exec in a linked container: want %q in\n%s", want, out)
+				}
+			}
 			out = must(t, run, "run", "--rm", "--link", db+":pg", "busybox", "ping", "-c1", "-W2", "pg")
 			if !strings.Contains(out, ip) {
 				t.Fatalf("ping pg: %s", out)

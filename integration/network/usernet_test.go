@@ -3,6 +3,9 @@ package network
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -238,5 +241,40 @@ func TestDNSForwarding(t *testing.T) {
 	out := must(t, run, "run", "--rm", "--network", n, "busybox", "nslookup", "-type=a", "forward.test", "127.0.0.11")
 	if !strings.Contains(out, "10.11.12.13") {
 		t.Fatalf("forwarded name not answered:\n%s", out)
+	}
+}
+
+// TestOwnDNSServerOnPort53: a container on a user network runs its own
+// DNS server on *:53 (UDP and TCP), and names still resolve through
+// 127.0.0.11: the embedded server listens on another port and NAT rules
+// in the container's namespace send port 53 there, as with Docker.
+func TestOwnDNSServerOnPort53(t *testing.T) {
+	d := daemon(t)
+	bin := filepath.Join(t.TempDir(), "own53")
+	build := exec.Command("go", "build", "-o", bin, "./testdata/own53")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build own53: %v\n%s", err, out)
+	}
+	for name, run := range clis(d) {
+		t.Run(name, func(t *testing.T) {
+			n, web := uniq("dns53"), uniq("web")
+			cidr, prefix := subnet()
+			netCreate(t, run, "--subnet", cidr, n)
+			must(t, run, "run", "-d", "--name", web, "--network", n, "busybox", "sleep", "300")
+			defer run("rm", "-f", web)
+			script := "/own53 > /tmp/own53.log 2>&1 & sleep 0.5; cat /tmp/own53.log; netstat -lnut; " +
+				"nslookup " + web + " 127.0.0.11"
+			out := must(t, run, "run", "--rm", "--network", n, "-v", bin+":/own53:ro", "busybox", "sh", "-c", script)
+			if !strings.Contains(out, "bound\n") {
+				t.Fatalf("the container's own server could not bind *:53:\n%s", out)
+			}
+			if !strings.Contains(out, "0.0.0.0:53 ") && !strings.Contains(out, ":::53 ") {
+				t.Fatalf("no wildcard listener on port 53:\n%s", out)
+			}
+			if !strings.Contains(out, "Address: "+prefix+".") && !strings.Contains(out, "Address 1: "+prefix+".") {
+				t.Fatalf("%s did not resolve through 127.0.0.11 next to the own server:\n%s", web, out)
+			}
+		})
 	}
 }
