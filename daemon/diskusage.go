@@ -14,6 +14,7 @@ import (
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
 	volumetypes "github.com/moby/moby/api/types/volume"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // SystemDiskUsage implements GET /system/df. RECLAIMABLE follows Docker:
@@ -32,7 +33,10 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsag
 	)
 	if opts.Containers || opts.Images {
 		wg.Go(func() {
-			ctrs, errs[0] = d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Size: opts.Containers, Filters: filters.NewArgs()})
+			ctrs, errs[0] = d.lifecycle.ContainerList(ctx, containerrouter.ListOptions{All: true, Filters: filters.NewArgs()})
+			if errs[0] == nil && opts.Containers {
+				errs[0] = d.containerSizes(ctx, ctrs)
+			}
 		})
 	}
 	if opts.Images {
@@ -65,6 +69,42 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsag
 		du.BuildCacheUsage = &build.DiskUsage{Items: []build.CacheRecord{}}
 	}
 	return du, nil
+}
+
+// sizeWorkers is how many writable layers are walked at once: a walk is
+// mostly system calls on cached metadata, so a few overlap well even on a
+// small host, and more would only queue for the same cores.
+const sizeWorkers = 4
+
+// containerSizes fills SizeRw and SizeRootFs as `ps -s` does, walking the
+// writable layers concurrently; each image's size is looked up once.
+func (d *Daemon) containerSizes(ctx context.Context, ctrs []containertypes.Summary) error {
+	imgSize := map[string]int64{}
+	for _, c := range ctrs {
+		if _, ok := imgSize[c.ImageID]; !ok {
+			imgSize[c.ImageID], _ = d.images.Size(digest.Digest(c.ImageID))
+		}
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(sizeWorkers, len(ctrs)) {
+		wg.Go(func() {
+			for i := range next {
+				rw, _ := d.layers.RWSize(ctrs[i].ID)
+				ctrs[i].SizeRw, ctrs[i].SizeRootFs = rw, rw+imgSize[ctrs[i].ImageID]
+			}
+		})
+	}
+	var err error
+	for i := range ctrs {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return err
 }
 
 func containerUsage(ctrs []containertypes.Summary) *containertypes.DiskUsage {

@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/berth-project/berth/internal/dirsize"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer/archive"
 	"golang.org/x/sys/unix"
@@ -200,36 +202,17 @@ func (s *Store) DiffTar(id string) (io.ReadCloser, error) {
 }
 
 // RWSize is the size of the container's rw layer in bytes: the apparent
-// size of everything but directories, hard links counted once (as Docker).
+// size of everything but directories, hard links counted once (as Docker's
+// overlay2 DiffSize). It only walks the upper dir: `system df` sizes every
+// container, so a missing layer is told by the walk itself rather than by
+// reading its parent file first.
 func (s *Store) RWSize(id string) (int64, error) {
-	if _, err := s.RWParent(id); err != nil {
+	if err := validRWID(id); err != nil {
 		return 0, err
 	}
-	var size int64
-	seen := map[uint64]bool{}
-	err := filepath.WalkDir(filepath.Join(s.rwDir(id), "upper"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		if st.Nlink > 1 {
-			if seen[st.Ino] {
-				return nil
-			}
-			seen[st.Ino] = true
-		}
-		size += fi.Size()
-		return nil
-	})
+	size, err := dirsize.Size(context.Background(), filepath.Join(s.rwDir(id), "upper"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, errdefs.NotFound("rw layer %s not found", id)
+	}
 	return size, err
 }

@@ -213,11 +213,13 @@ func (s *Store) link(chainID digest.Digest) error {
 
 // Get returns a registered layer.
 func (s *Store) Get(chainID digest.Digest) (Info, error) {
-	if err := checkID(chainID); err != nil {
-		return Info{}, err
-	}
+	// Cached IDs were validated when loaded; the regexp behind Validate
+	// is most of the cost of a hit (every image and container size asks).
 	if v, ok := s.infos.Load(chainID); ok {
 		return v.(Info), nil
+	}
+	if err := checkID(chainID); err != nil {
+		return Info{}, err
 	}
 	data, err := os.ReadFile(filepath.Join(s.layerDir(chainID), "meta.json"))
 	if errors.Is(err, fs.ErrNotExist) {

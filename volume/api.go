@@ -81,18 +81,20 @@ func (s *Service) DiskUsage(ctx context.Context, verbose bool) (*volumetypes.Dis
 	if err != nil {
 		return nil, err
 	}
-	du := &volumetypes.DiskUsage{}
+	// Volumes with mount options are left out: their data is not local.
+	local := vs[:0]
 	for _, v := range vs {
-		if err := contextErr(ctx); err != nil {
-			return nil, err
+		if len(v.Options) == 0 {
+			local = append(local, v)
 		}
-		if len(v.Options) > 0 {
-			continue
-		}
-		size, err := dirSize(v.Mountpoint)
-		if err != nil {
-			size = -1 // Docker's "not available"
-		}
+	}
+	sz, err := sizes(ctx, local)
+	if err != nil {
+		return nil, err
+	}
+	du := &volumetypes.DiskUsage{}
+	for i, v := range local {
+		size := sz[i]
 		refs := int64(len(s.Refs(v.Name)))
 		du.TotalCount++
 		// Docker counts a volume of unknown size as active.
