@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -14,8 +15,8 @@ import (
 
 // copyImageContent fills an empty volume with what the image has at dest,
 // as Docker does when a new volume is mounted over image content: owners,
-// modes, times, symlinks, hard links and device nodes are kept (extended
-// attributes are not). dest is resolved inside rootfs, so an image symlink
+// modes, times, extended attributes (file capabilities, user.*), symlinks,
+// hard links and device nodes are kept. dest is resolved inside rootfs, so an image symlink
 // such as /data -> /etc reads the container's /etc, never the host's.
 func copyImageContent(rootfs, dest, volume string) error {
 	src, err := securejoin.SecureJoin(rootfs, dest)
@@ -72,7 +73,10 @@ func copyTree(src, dst string) error {
 				}
 			}
 			dirs = append(dirs, dirTimes{target, &st})
-			return setMeta(target, &st)
+			if err := setMeta(target, &st); err != nil {
+				return err
+			}
+			return copyXattrs(p, target)
 		case unix.S_IFREG:
 			key := [2]uint64{st.Dev, st.Ino}
 			if st.Nlink > 1 {
@@ -98,6 +102,10 @@ func copyTree(src, dst string) error {
 			}
 		}
 		if err := setMeta(target, &st); err != nil {
+			return err
+		}
+		// After chown: the kernel drops security.capability on chown.
+		if err := copyXattrs(p, target); err != nil {
 			return err
 		}
 		return setTimes(target, &st)
@@ -152,4 +160,69 @@ func setTimes(p string, st *unix.Stat_t) error {
 		return &os.PathError{Op: "utimes", Path: p, Err: err}
 	}
 	return nil
+}
+
+// copyXattrs copies src's extended attributes to dst (not following
+// symlinks). Attributes the volume's filesystem does not support are
+// skipped, as a copy without them is still the content the image has.
+func copyXattrs(src, dst string) error {
+	names, err := listXattrs(src)
+	if err != nil || len(names) == 0 {
+		return err
+	}
+	var buf []byte
+	for _, name := range names {
+		n, err := unix.Lgetxattr(src, name, nil)
+		if err == unix.ENODATA {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "getxattr " + name, Path: src, Err: err}
+		}
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		n, err = unix.Lgetxattr(src, name, buf[:n])
+		if err != nil {
+			return &os.PathError{Op: "getxattr " + name, Path: src, Err: err}
+		}
+		err = unix.Lsetxattr(dst, name, buf[:n], 0)
+		if err == unix.ENOTSUP {
+			continue
+		}
+		if err != nil {
+			return &os.PathError{Op: "setxattr " + name, Path: dst, Err: err}
+		}
+	}
+	return nil
+}
+
+func listXattrs(p string) ([]string, error) {
+	for {
+		n, err := unix.Llistxattr(p, nil)
+		if err == unix.ENOTSUP {
+			return nil, nil
+		}
+		if err != nil || n == 0 {
+			if err != nil {
+				err = &os.PathError{Op: "listxattr", Path: p, Err: err}
+			}
+			return nil, err
+		}
+		buf := make([]byte, n)
+		n, err = unix.Llistxattr(p, buf)
+		if err == unix.ERANGE {
+			continue // grew in between
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "listxattr", Path: p, Err: err}
+		}
+		var names []string
+		for _, name := range bytes.Split(buf[:n], []byte{0}) {
+			if len(name) > 0 {
+				names = append(names, string(name))
+			}
+		}
+		return names, nil
+	}
 }

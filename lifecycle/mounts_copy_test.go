@@ -26,6 +26,13 @@ func TestCopyImageContent(t *testing.T) {
 	must(os.Chown(filepath.Join(data, "f"), 33, 44))
 	must(os.Chown(data, 7, 8))
 	must(unix.Chmod(data, 0o1751))
+	// Extended attributes: a user attribute on a file and a directory,
+	// and a file capability (CAP_NET_BIND_SERVICE, permitted+effective,
+	// vfs_cap_data revision 2), which the kernel drops on chown.
+	must(unix.Lsetxattr(filepath.Join(data, "f"), "user.note", []byte("kept"), 0))
+	must(unix.Lsetxattr(filepath.Join(data, "sub"), "user.dir", []byte("d"), 0))
+	capv2 := []byte{1, 0, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	must(unix.Lsetxattr(filepath.Join(data, "f"), "security.capability", capv2, 0))
 	// An image symlink pointing out of the root resolves inside it.
 	must(os.Symlink("/../../data", filepath.Join(rootfs, "escape")))
 
@@ -40,6 +47,18 @@ func TestCopyImageContent(t *testing.T) {
 		must(unix.Stat(filepath.Join(vol, "f"), &st))
 		if st.Uid != 33 || st.Gid != 44 || st.Mode&0o777 != 0o600 || st.Nlink != 2 {
 			t.Errorf("%s: f %d:%d %o links %d", dest, st.Uid, st.Gid, st.Mode&0o777, st.Nlink)
+		}
+		for _, x := range []struct{ path, name, want string }{
+			{"f", "user.note", "kept"},
+			{"sub", "user.dir", "d"},
+			{"f", "security.capability", string(capv2)},
+			{"sub/hard", "security.capability", string(capv2)},
+		} {
+			buf := make([]byte, 64)
+			n, err := unix.Lgetxattr(filepath.Join(vol, x.path), x.name, buf)
+			if err != nil || string(buf[:n]) != x.want {
+				t.Errorf("%s: %s xattr %s = %q, %v; want %q", dest, x.path, x.name, buf[:max(n, 0)], err, x.want)
+			}
 		}
 		if l, err := os.Readlink(filepath.Join(vol, "sub", "link")); err != nil || l != "../f" {
 			t.Errorf("%s: symlink %q %v", dest, l, err)
