@@ -15,6 +15,7 @@ package layer
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/berth-project/berth/internal/dirsize"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer/archive"
 	digest "github.com/opencontainers/go-digest"
@@ -36,7 +38,7 @@ type Info struct {
 	ChainID digest.Digest // chain ID: digest of parent chain ID + " " + diffID (OCI image-spec)
 	DiffID  digest.Digest // sha256 of the uncompressed layer tar
 	Parent  digest.Digest // "" for a base layer
-	Size    int64         // bytes of this layer's own content on disk
+	Size    int64         // bytes of this layer's own content, counted as Docker's overlay2 driver does
 }
 
 // Change is one entry of `docker diff`.
@@ -170,7 +172,14 @@ func extract(dir string, r io.Reader, parent digest.Digest) (Info, error) {
 	h := sha256.New()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	tee := io.TeeReader(r, io.MultiWriter(h, bw))
-	size, err := archive.Apply(diff, tee, archive.ApplyOptions{Whiteouts: archive.WhiteoutOverlay, AllowDevices: true})
+	if _, err := archive.Apply(diff, tee, archive.ApplyOptions{Whiteouts: archive.WhiteoutOverlay, AllowDevices: true}); err != nil {
+		return Info{}, fmt.Errorf("register layer: %w", err)
+	}
+	// The size is measured on the extracted tree, as Docker's overlay2
+	// ApplyDiff does (symlinks count their target's length, hard links
+	// once), so image sizes match Docker's to the byte; it is kept in
+	// meta.json, as layers never change.
+	size, err := dirsize.Size(context.Background(), diff)
 	if err != nil {
 		return Info{}, fmt.Errorf("register layer: %w", err)
 	}
