@@ -12,7 +12,7 @@
 #   - a 4 KiB file written straight into every container's writable layer
 #     (upper dir) and every volume, as a container would have.
 # Then `system df` and `system df -v`, engines interleaved.
-# Usage: ./bench/df.sh   (root; `make build` first)
+# Usage: ./bench/df.sh   (root; `make build` first; BIN=dir picks other binaries)
 # Knobs: N (images, containers and volumes each, 500), N_RUN (samples, 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +46,13 @@ done
 for id in $(b ps -aq --no-trunc); do head -c 4096 /dev/zero >"$T/data/layers/rw/$id/upper/f"; done
 for up in $(d inspect -f '{{.GraphDriver.Data.UpperDir}}' $(d ps -aq)); do head -c 4096 /dev/zero >"$up/f"; done
 echo "setup: $(ms $((($(now_ns) - s) / 1000))) ms"
-for eng in b d; do
-	echo "$eng: $($eng system df --format '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}' | tr '\n' ';')"
-done
+# Both engines must report the same figures, or the timing compares
+# different work.
+fig() { $1 system df --format '{{.Type}} {{.TotalCount}} {{.Active}} {{.Size}} {{.Reclaimable}}' | tr '\n' ';'; }
+bf=$(fig b) df=$(fig d)
+echo "berth:  $bf"
+echo "docker: $df"
+[ "$bf" = "$df" ] && echo "figures: identical" || echo "figures: WARNING they differ"
 
 timed 0.5 "system df ($N images, containers, volumes)" system df
 timed 0.5 "system df -v ($N images, containers, volumes)" system df -v

@@ -5,7 +5,7 @@
 # changes (nothing here publishes ports), so it leaves nothing on the host;
 # everything is removed on exit. Also defines timed(). Sourced after
 # bench/lib.sh, as root, from the repository root.
-BIN=$PWD/bin
+BIN=${BIN:-$PWD/bin}
 CLI=${CLI:-/usr/local/bin/docker}
 DBR=${DBR:-btdockv0} DNET=${DNET:-10.96.0.1/24}
 BBR=${BBR:-btbenchv0} BNET=${BNET:-10.97.0.1/24}
