@@ -110,5 +110,8 @@ timed() {
 	echo
 	echo "## $what ($N_RUN runs each, engines interleaved)"
 	printf '  berth:  median %7s ms\n  docker: median %7s ms\n' "$(ms "$bm")" "$(ms "$dm")"
-	printf '  ratio berth/docker: %s   (target <= %s)\n' "$(ratio "$bm" "$dm")" "$target"
+	case $target in
+	[0-9]*) printf '  ratio berth/docker: %s   (target <= %s)\n' "$(ratio "$bm" "$dm")" "$target" ;;
+	*) printf '  ratio berth/docker: %s   (%s)\n' "$(ratio "$bm" "$dm")" "$target" ;;
+	esac
 }

@@ -32,4 +32,4 @@ done
 # Informational: with volumes alone Docker's df is cheap too, and both
 # sides pay the CLI's fixed cost (start-up, decoding the reply); the
 # issue's target (500 images, containers and volumes) is bench/df.sh.
-N_RUN=5 timed "n/a, see bench/df.sh" "system df with $N_DF volumes only (4 KiB each)" system df
+N_RUN=5 timed "informational; the target is bench/df.sh" "system df with $N_DF volumes only (4 KiB each)" system df
