@@ -25,10 +25,9 @@ func BenchmarkSize(b *testing.B) {
 		}
 	})
 	b.Run("path", func(b *testing.B) {
-		t := &testing.T{}
 		for b.Loop() {
 			for _, d := range dirs {
-				walkSize(t, d)
+				walkSize(b, d)
 			}
 		}
 	})

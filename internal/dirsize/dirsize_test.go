@@ -104,7 +104,7 @@ func TestSize(t *testing.T) {
 }
 
 // walkSize is the straightforward path-based walk the package replaces.
-func walkSize(t *testing.T, dir string) int64 {
+func walkSize(t testing.TB, dir string) int64 {
 	var size int64
 	seen := map[uint64]bool{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
