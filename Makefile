@@ -28,6 +28,7 @@ bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, 
 	./bench/run.sh
 	./bench/network.sh
 	./bench/volumes.sh
+	./bench/df.sh
 
 clean: ## Remove build output
 	rm -rf $(BIN)
