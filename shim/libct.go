@@ -131,14 +131,16 @@ func awaitExit(pid int) {
 	if err != nil {
 		return
 	}
-	// A pidfd polls readable once the process exited.
-	waited := false
-	_ = rc.Read(func(uintptr) bool {
-		if waited {
-			return true
-		}
-		waited = true
-		return false
+	// A pidfd polls readable once the process exited. Ask the fd itself
+	// each time instead of trusting the poller's first wake-up: RawRead
+	// resets the poller's readiness before calling us, so an exit that
+	// the poller saw between NewFile and here would otherwise be lost and
+	// this would wait forever (a pidfd becomes readable only once).
+	_ = rc.Read(func(fd uintptr) bool {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 0)
+		// On error the caller's blocking wait takes over.
+		return err != nil || n > 0
 	})
 }
 
