@@ -377,8 +377,10 @@ func linkExists(name string) bool {
 	return err == nil
 }
 
-func udpEcho(addr, msg string) (string, error) {
-	conn, err := net.Dial("udp4", addr)
+func udpEcho(addr, msg string) (string, error) { return udpEchoNet("udp4", addr, msg) }
+
+func udpEchoNet(netw, addr, msg string) (string, error) {
+	conn, err := net.Dial(netw, addr)
 	if err != nil {
 		return "", err
 	}

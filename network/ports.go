@@ -3,7 +3,7 @@ package network
 import (
 	"errors"
 	"fmt"
-	"net"
+	"io"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -68,7 +68,7 @@ type portReserver struct {
 	mu   sync.Mutex
 	held map[portKey]int // -> fd
 	// proxies are the userland proxies of [::1] bindings (proxy.go).
-	proxies map[portKey]net.Listener
+	proxies map[portKey]io.Closer
 	cursor  uint16 // next ephemeral candidate
 }
 

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -16,8 +17,8 @@ import (
 // destinations arriving on any other interface (IPv6 has no
 // route_localnet). Like Docker, we proxy that one case in userland: the
 // socket that reserves the port listens, and each connection is copied to
-// the container (its IPv6 address if it has one, else its IPv4 one). TCP
-// only; UDP on [::1] answers not implemented.
+// the container (its IPv6 address if it has one, else its IPv4 one). UDP
+// is relayed per client address, with an idle timeout like conntrack's.
 
 // needsProxy reports whether a binding is served by the userland proxy.
 func needsProxy(p portMapping) bool { return p.HostIP == netip.IPv6Loopback() }
@@ -35,26 +36,37 @@ func (r *portReserver) startProxy(proto string, ip netip.Addr, port uint16, targ
 	if _, running := r.proxies[k]; running {
 		return nil
 	}
-	if err := unix.Listen(fd, 128); err != nil {
-		return fmt.Errorf("listen on %s:%d: %w", displayIP(ip), port, err)
-	}
 	// The reservation keeps owning fd (release closes it): an *os.File
 	// wrapping fd itself would close it again from its finalizer, and
-	// that number may by then belong to another socket. So the listener
-	// is built from a duplicate, and that File is closed at once
-	// (FileListener dups again).
+	// that number may by then belong to another socket. So the proxy is
+	// built from a duplicate, and that File is closed at once (the net
+	// package dups again).
+	if proto == "tcp" {
+		if err := unix.Listen(fd, 128); err != nil {
+			return fmt.Errorf("listen on %s:%d: %w", displayIP(ip), port, err)
+		}
+	}
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
 	}
 	f := os.NewFile(uintptr(dup), "proxy")
+	defer f.Close()
+	if r.proxies == nil {
+		r.proxies = map[portKey]io.Closer{}
+	}
+	if proto == "udp" {
+		pc, err := net.FilePacketConn(f)
+		if err != nil {
+			return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
+		}
+		r.proxies[k] = pc
+		go serveUDPProxy(pc, target, udpProxyIdle)
+		return nil
+	}
 	l, err := net.FileListener(f)
-	_ = f.Close()
 	if err != nil {
 		return fmt.Errorf("proxy for %s:%d: %w", displayIP(ip), port, err)
-	}
-	if r.proxies == nil {
-		r.proxies = map[portKey]net.Listener{}
 	}
 	r.proxies[k] = l
 	go serveProxy(l, target)
@@ -90,10 +102,68 @@ func serveProxy(l net.Listener, target netip.AddrPort) {
 	}
 }
 
-// stopProxy closes the proxy listener of k, if any; r.mu held.
+// udpProxyIdle ends a UDP flow without traffic, as conntrack's UDP timeout
+// forgets a DNATed one.
+const udpProxyIdle = 30 * time.Second
+
+// serveUDPProxy relays datagrams between clients of pc and target: one
+// upstream socket per client address, so replies find their way back;
+// each flow ends after idle without traffic, and all end when pc closes.
+func serveUDPProxy(pc net.PacketConn, target netip.AddrPort, idle time.Duration) {
+	type flow struct{ up *net.UDPConn }
+	var mu sync.Mutex
+	flows := map[string]*flow{}
+	defer func() {
+		mu.Lock()
+		for _, fl := range flows {
+			_ = fl.up.Close()
+		}
+		mu.Unlock()
+	}()
+	buf := make([]byte, 65535)
+	for {
+		n, client, err := pc.ReadFrom(buf)
+		if err != nil {
+			return // closed by release
+		}
+		key := client.String()
+		mu.Lock()
+		fl, ok := flows[key]
+		if !ok {
+			up, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(target))
+			if err != nil {
+				mu.Unlock()
+				continue
+			}
+			fl = &flow{up: up}
+			flows[key] = fl
+			go func() {
+				rbuf := make([]byte, 65535)
+				for {
+					_ = up.SetReadDeadline(time.Now().Add(idle))
+					m, err := up.Read(rbuf)
+					if err != nil {
+						break
+					}
+					if _, err := pc.WriteTo(rbuf[:m], client); err != nil {
+						break
+					}
+				}
+				mu.Lock()
+				delete(flows, key)
+				mu.Unlock()
+				_ = up.Close()
+			}()
+		}
+		mu.Unlock()
+		_, _ = fl.up.Write(buf[:n])
+	}
+}
+
+// stopProxy closes the proxy of k, if any; r.mu held.
 func (r *portReserver) stopProxy(k portKey) {
-	if l, ok := r.proxies[k]; ok {
-		_ = l.Close()
+	if c, ok := r.proxies[k]; ok {
+		_ = c.Close()
 		delete(r.proxies, k)
 	}
 }

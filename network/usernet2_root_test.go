@@ -258,10 +258,19 @@ func TestIPv6DualStack(t *testing.T) {
 	if _, err := tcpHello6("[::1]:" + hp3); err == nil {
 		t.Error("[::1] proxy still answers after detach")
 	}
-	_, err = m.Attach(ctx, AttachRequest{ContainerID: "v65" + h.suffix, NetNSPath: h.netns("v5"),
+	// UDP on [::1] is relayed too.
+	e5, err := m.Attach(ctx, AttachRequest{ContainerID: "v65" + h.suffix, NetNSPath: h.netns("v5"),
 		PortBindings: network.PortMap{network.MustParsePort("53/udp"): {{HostIP: netip.IPv6Loopback()}}}})
-	if !errdefs.IsNotImplemented(err) {
-		t.Errorf("udp on [::1]: %v", err)
+	if err != nil {
+		t.Fatalf("udp on [::1]: %v", err)
+	}
+	listenIn(t, h.dir+"/netns/v5", "udp", ":53")
+	hp5 := hostPort(t, e5, "53/udp")
+	if got, err := udpEchoNet("udp6", "[::1]:"+hp5, "ping"); err != nil || got != "echo:ping" {
+		t.Errorf("udp [::1]:%s: %q %v", hp5, got, err)
+	}
+	if err := m.DetachAll(ctx, "v65"+h.suffix); err != nil {
+		t.Fatal(err)
 	}
 	h.assertNoEndpoint(m, "v65"+h.suffix)
 	for _, id := range []string{"v61", "v62", "v64"} {
