@@ -158,10 +158,6 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 		}
 	}()
 	for _, w := range wanted {
-		// [::1] goes through the userland proxy (proxy.go), tcp and udp.
-		if w.hostIP != netip.IPv6Loopback() && w.hostIP.Is6() && !n.subnet6.IsValid() {
-			return nil, errdefs.NotImplemented("publishing on IPv6 host address %s needs the container to have an IPv6 address (a userland proxy is not implemented)", w.hostIP)
-		}
 		ctr := fmt.Sprintf("%d/%s", w.ctr, w.proto)
 		hp, err := m.ports.reserve(w.proto, w.hostIP, w.lo, w.hi, ctr)
 		if err != nil {

@@ -257,7 +257,7 @@ func (m *Manager) syncTable(ctx context.Context) error {
 func dnatEntries(ep *endpointRecord) []dnatEntry {
 	out := make([]dnatEntry, 0, len(ep.Ports))
 	for _, p := range ep.Ports {
-		if needsProxy(p) {
+		if needsProxy(ep, p) {
 			continue
 		}
 		switch {

@@ -15,13 +15,18 @@ import (
 // Connections to [::1] cannot be DNATed: the container's replies come back
 // from the bridge addressed to ::1, and the kernel drops loopback
 // destinations arriving on any other interface (IPv6 has no
-// route_localnet). Like Docker, we proxy that one case in userland: the
+// route_localnet). Like Docker, we proxy that case in userland, and also a
+// binding on another IPv6 host address of a container without IPv6: the
 // socket that reserves the port listens, and each connection is copied to
 // the container (its IPv6 address if it has one, else its IPv4 one). UDP
 // is relayed per client address, with an idle timeout like conntrack's.
 
-// needsProxy reports whether a binding is served by the userland proxy.
-func needsProxy(p portMapping) bool { return p.HostIP == netip.IPv6Loopback() }
+// needsProxy reports whether a binding of ep is served by the userland
+// proxy: [::1], and any other IPv6 host address when the container has no
+// IPv6 address to DNAT to (as Docker's docker-proxy does).
+func needsProxy(ep *endpointRecord, p portMapping) bool {
+	return p.HostIP == netip.IPv6Loopback() || (p.HostIP.Is6() && !ep.IP6.IsValid())
+}
 
 // startProxy turns the reserved socket of k into a listener forwarding to
 // target; the proxy stops when the port is released.
@@ -179,7 +184,7 @@ func proxyTarget(ep *endpointRecord, p portMapping) netip.AddrPort {
 // startProxies starts the userland proxies of an endpoint's bindings.
 func (m *Manager) startProxies(ep *endpointRecord) error {
 	for _, p := range ep.Ports {
-		if needsProxy(p) {
+		if needsProxy(ep, p) {
 			if err := m.ports.startProxy(p.Proto, p.HostIP, p.HostPort, proxyTarget(ep, p)); err != nil {
 				return err
 			}

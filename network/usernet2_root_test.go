@@ -273,6 +273,21 @@ func TestIPv6DualStack(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.assertNoEndpoint(m, "v65"+h.suffix)
+	// Another IPv6 host address (the dual-stack bridge's gateway) in front
+	// of an IPv4-only container: proxied as well, as docker-proxy does.
+	e7, err := m.Attach(ctx, AttachRequest{ContainerID: "v67" + h.suffix, NetNSPath: h.netns("v7"),
+		PortBindings: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: gw6}}}})
+	if err != nil {
+		t.Fatalf("IPv6 host address, IPv4-only container: %v", err)
+	}
+	listenIn(t, h.dir+"/netns/v7", "tcp", ":80")
+	hp7 := hostPort(t, e7, "80/tcp")
+	if got, err := tcpHello6("[" + gw6.String() + "]:" + hp7); err != nil || !strings.Contains(got, e7.IP.Addr().String()) {
+		t.Errorf("[%s]:%s -> IPv4-only container: %q %v", gw6, hp7, got, err)
+	}
+	if err := m.DetachAll(ctx, "v67"+h.suffix); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"v61", "v62", "v64"} {
 		if err := m.DetachAll(ctx, id+h.suffix); err != nil {
 			t.Fatal(err)
