@@ -5,8 +5,11 @@
 # daemons, dirs, bridges, the chains dockerd added). Sourced by the bench
 # scripts after bench/lib.sh, as root, from the repository root.
 # Set PRE_CLEANUP to a command run during cleanup (e.g. to remove
-# networks the script made) before the daemons stop.
-BIN=$PWD/bin
+# networks the script made) before the daemons stop, and DOCKER_IPTABLES=false
+# for benchmarks that publish no ports: dockerd then changes no firewall
+# rules or forwarding at all. BIN=dir picks other berth binaries.
+BIN=${BIN:-$PWD/bin}
+DOCKER_IPTABLES=${DOCKER_IPTABLES:-true}
 CLI=${CLI:-/usr/local/bin/docker}
 DBR=${DBR:-btdock1} DNET=${DNET:-10.96.0.1/24}
 BBR=${BBR:-btbench1} BNET=${BNET:-10.97.0.1/24}
@@ -77,6 +80,14 @@ trap cleanup EXIT
 
 scripts/mkbusybox.sh "$T/busybox.tar"
 
+docker_net_flags() {
+	if [ "$DOCKER_IPTABLES" = false ]; then
+		echo --iptables=false --ip6tables=false --ip-forward=false
+	else
+		echo --iptables=true
+	fi
+}
+
 # --- start the private dockerd (it starts its own managed containerd) ----
 ip link add "$DBR" type bridge
 ip addr add "$DNET" dev "$DBR"
@@ -84,7 +95,7 @@ ip link set "$DBR" up
 echo "{}" >"$T/daemon.json"
 echo "{}" >"$T/berth-daemon.json"
 dockerd --config-file "$T/daemon.json" --data-root "$T/docker" --exec-root "$T/docker-run" \
-	-H "unix://$DSOCK" --pidfile "$T/docker.pid" --bridge "$DBR" --iptables=true \
+	-H "unix://$DSOCK" --pidfile "$T/docker.pid" --bridge "$DBR" $(docker_net_flags) \
 	--storage-driver overlay2 >"$T/dockerd.log" 2>&1 &
 DPID=$!
 
