@@ -46,6 +46,7 @@ func (s *Service) Restore(ctx context.Context) error {
 		st, rerr := client.ReadExit(s.bundleDir(c.ID))
 		if rerr != nil {
 			st = client.ExitStatus{ExitCode: 255, ExitedAt: time.Now(), Error: "shim vanished while the daemon was down"}
+			s.killOrphans(c.ID)
 		}
 		c.Unlock()
 		// handleExit expects a mounted rootfs reference to drop; take one.

@@ -237,6 +237,8 @@ func (s *Service) monitor(c *container.Container, sh *client.Shim) {
 			status = st
 		} else {
 			status = client.ExitStatus{ExitCode: 255, ExitedAt: time.Now(), Error: err.Error()}
+			// Nobody saw the container exit: it may still run.
+			s.killOrphans(c.ID)
 		}
 	}
 	s.handleExit(c, status)
