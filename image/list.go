@@ -192,13 +192,7 @@ func matchLabels(f filters.Args, labels map[string]string) bool {
 	if f.Contains("label") && !f.MatchKVList("label", labels) {
 		return false
 	}
-	for _, term := range f.Get("label!") {
-		k, v, hasValue := strings.Cut(term, "=")
-		if cur, ok := labels[k]; ok && (!hasValue || cur == v) {
-			return false
-		}
-	}
-	return true
+	return !f.AnyKV("label!", labels)
 }
 
 // matchReference is Docker's reference filter: each pattern is matched

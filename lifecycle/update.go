@@ -165,13 +165,8 @@ func (s *Service) ContainersPrune(ctx context.Context, f filters.Args) (*contain
 	rep := &containertypes.PruneReport{ContainersDeleted: []string{}}
 	for _, c := range s.store.List() {
 		c.Lock()
-		skip := c.IsRunning() || (!until.IsZero() && !c.Created.Before(until)) || !f.MatchKVList("label", c.Config.Labels)
-		for _, neg := range f.Get("label!") {
-			k, v, hasV := strings.Cut(neg, "=")
-			if cur, ok := c.Config.Labels[k]; ok && (!hasV || cur == v) {
-				skip = true
-			}
-		}
+		skip := c.IsRunning() || (!until.IsZero() && !c.Created.Before(until)) ||
+			!f.MatchKVList("label", c.Config.Labels) || f.AnyKV("label!", c.Config.Labels)
 		c.Unlock()
 		if skip {
 			continue

@@ -167,6 +167,19 @@ func (a Args) MatchKVList(name string, kv map[string]string) bool {
 	return true
 }
 
+// AnyKV reports whether any "key" or "key=value" term of the filter is
+// present in kv: Docker's "label!" filter excludes an object when one of
+// its terms matches.
+func (a Args) AnyKV(name string, kv map[string]string) bool {
+	for term := range a.fields[name] {
+		k, v, hasValue := strings.Cut(term, "=")
+		if cur, ok := kv[k]; ok && (!hasValue || cur == v) {
+			return true
+		}
+	}
+	return false
+}
+
 // GetBool returns the boolean value of a filter such as "dangling".
 func (a Args) GetBool(name string) (value, present bool, err error) {
 	vals := a.Get(name)

@@ -77,3 +77,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestAnyKV(t *testing.T) {
+	labels := map[string]string{"a": "1", "b": ""}
+	tests := []struct {
+		terms []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"a"}, true},
+		{[]string{"a=1"}, true},
+		{[]string{"a=2"}, false},
+		{[]string{"c", "a=2"}, false},
+		{[]string{"c", "b"}, true},
+		{[]string{"b="}, true},
+	}
+	for _, tt := range tests {
+		f := NewArgs()
+		for _, term := range tt.terms {
+			f.Add("label!", term)
+		}
+		if got := f.AnyKV("label!", labels); got != tt.want {
+			t.Errorf("AnyKV(%q) = %v, want %v", tt.terms, got, tt.want)
+		}
+	}
+}
