@@ -33,9 +33,7 @@ func (s *Service) NetworkList(ctx context.Context, f filters.Args) ([]networktyp
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Validate("driver", "id", "label", "name", "scope", "type", "dangling"); err != nil {
-		return nil, err
-	}
+	// The router has already checked the filters' keys and values.
 	out := []networktypes.Summary{}
 	for _, n := range m.Networks() {
 		if !matchNetwork(n, f) {
@@ -79,20 +77,10 @@ func matchNetwork(n *network.Network, f filters.Args) bool {
 			return false
 		}
 	}
-	if f.Contains("dangling") {
-		dangling := !isPredefined(n) && len(n.Endpoints) == 0
-		if !f.ExactMatch("dangling", boolString(dangling)) && !(dangling && f.ExactMatch("dangling", "1")) && !(!dangling && f.ExactMatch("dangling", "0")) {
-			return false
-		}
+	if want, present, _ := f.GetBool("dangling"); present && want != (!isPredefined(n) && len(n.Endpoints) == 0) {
+		return false
 	}
 	return f.MatchKVList("label", n.Labels)
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 func apiNetwork(n *network.Network) networktypes.Network {
@@ -211,7 +199,7 @@ func (s *Service) NetworkCreate(ctx context.Context, req networktypes.CreateRequ
 	if err != nil {
 		return networktypes.CreateResponse{}, err
 	}
-	s.events.Log(eventtypes.NetworkEventType, "create", n.ID, map[string]string{"name": n.Name, "type": n.Driver})
+	s.logNetworkEvent(n, "create", "")
 	return networktypes.CreateResponse{ID: n.ID}, nil
 }
 
@@ -228,7 +216,7 @@ func (s *Service) NetworkRemove(ctx context.Context, idOrName string) error {
 	if err := m.RemoveNetwork(ctx, n.ID); err != nil {
 		return err
 	}
-	s.events.Log(eventtypes.NetworkEventType, "destroy", n.ID, map[string]string{"name": n.Name, "type": n.Driver})
+	s.logNetworkEvent(n, "destroy", "")
 	return nil
 }
 
@@ -238,9 +226,6 @@ func (s *Service) NetworksPrune(ctx context.Context, f filters.Args) (networktyp
 	rep := networktypes.PruneReport{NetworksDeleted: []string{}}
 	m, err := s.manager()
 	if err != nil {
-		return rep, err
-	}
-	if err := f.Validate("until", "label", "label!"); err != nil {
 		return rep, err
 	}
 	var until time.Time
@@ -256,41 +241,48 @@ func (s *Service) NetworksPrune(ctx context.Context, f filters.Args) (networktyp
 		if !until.IsZero() && !n.Created.Before(until) {
 			continue
 		}
-		if !f.MatchKVList("label", n.Labels) || hasAnyLabel(n.Labels, f.Get("label!")) {
+		if !f.MatchKVList("label", n.Labels) || f.AnyKV("label!", n.Labels) {
 			continue
 		}
 		if err := m.RemoveNetwork(ctx, n.ID); err != nil {
 			continue // gained an endpoint meanwhile
 		}
-		s.events.Log(eventtypes.NetworkEventType, "destroy", n.ID, map[string]string{"name": n.Name, "type": n.Driver})
+		s.logNetworkEvent(n, "destroy", "")
 		rep.NetworksDeleted = append(rep.NetworksDeleted, n.Name)
 	}
 	return rep, nil
 }
 
-// hasAnyLabel is the label! filter: key or key=value present.
-func hasAnyLabel(labels map[string]string, neg []string) bool {
-	for _, w := range neg {
-		k, v, hasV := strings.Cut(w, "=")
-		if cur, ok := labels[k]; ok && (!hasV || cur == v) {
-			return true
-		}
+// networkAndContainer resolves the two objects of connect and disconnect.
+func (s *Service) networkAndContainer(netRef, ctrRef string) (*network.Manager, *network.Network, *container.Container, error) {
+	m, err := s.manager()
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return false
+	n, err := m.GetNetwork(netRef)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := s.get(ctrRef)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, n, c, nil
+}
+
+// logNetworkEvent records a network event with Docker's attributes.
+func (s *Service) logNetworkEvent(n *network.Network, action eventtypes.Action, containerID string) {
+	attrs := map[string]string{"name": n.Name, "type": n.Driver}
+	if containerID != "" {
+		attrs["container"] = containerID
+	}
+	s.events.Log(eventtypes.NetworkEventType, action, n.ID, attrs)
 }
 
 // NetworkConnect implements POST /networks/{id}/connect: a running
 // container gets a new interface now; a stopped one at its next start.
 func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req networktypes.ConnectRequest) error {
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	n, err := m.GetNetwork(idOrName)
-	if err != nil {
-		return err
-	}
-	c, err := s.get(req.Container)
+	m, n, c, err := s.networkAndContainer(idOrName, req.Container)
 	if err != nil {
 		return err
 	}
@@ -343,21 +335,13 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 	if err := s.store.Save(c); err != nil {
 		return err
 	}
-	s.events.Log(eventtypes.NetworkEventType, "connect", n.ID, map[string]string{"name": n.Name, "type": n.Driver, "container": c.ID})
+	s.logNetworkEvent(n, "connect", c.ID)
 	return nil
 }
 
 // NetworkDisconnect implements POST /networks/{id}/disconnect.
 func (s *Service) NetworkDisconnect(ctx context.Context, idOrName string, req networktypes.DisconnectRequest) error {
-	m, err := s.manager()
-	if err != nil {
-		return err
-	}
-	n, err := m.GetNetwork(idOrName)
-	if err != nil {
-		return err
-	}
-	c, err := s.get(req.Container)
+	m, n, c, err := s.networkAndContainer(idOrName, req.Container)
 	if err != nil {
 		return err
 	}
@@ -389,7 +373,7 @@ func (s *Service) NetworkDisconnect(ctx context.Context, idOrName string, req ne
 	if err := s.store.Save(c); err != nil {
 		return err
 	}
-	s.events.Log(eventtypes.NetworkEventType, "disconnect", n.ID, map[string]string{"name": n.Name, "type": n.Driver, "container": c.ID})
+	s.logNetworkEvent(n, "disconnect", c.ID)
 	return nil
 }
 
