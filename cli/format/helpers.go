@@ -58,3 +58,47 @@ func Ellipsis(s string, max int) string {
 	}
 	return string(rs[:max-1]) + "…"
 }
+
+// NaturalLess is docker's sort order for names
+// (github.com/fvbommel/sortorder.NaturalLess): digits sort before other
+// characters, runs of digits compare by value (vol2 before vol10), and of
+// equal values the one with fewer leading zeros comes first.
+func NaturalLess(a, b string) bool {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		ca, cb := a[i], b[j]
+		da, db := isDigit(ca), isDigit(cb)
+		switch {
+		case da != db:
+			return da
+		case !da:
+			if ca != cb {
+				return ca < cb
+			}
+			i++
+			j++
+		default:
+			for ; i < len(a) && a[i] == '0'; i++ {
+			}
+			for ; j < len(b) && b[j] == '0'; j++ {
+			}
+			nz1, nz2 := i, j
+			for ; i < len(a) && isDigit(a[i]); i++ {
+			}
+			for ; j < len(b) && isDigit(b[j]); j++ {
+			}
+			if l1, l2 := i-nz1, j-nz2; l1 != l2 {
+				return l1 < l2
+			}
+			if n1, n2 := a[nz1:i], b[nz2:j]; n1 != n2 {
+				return n1 < n2
+			}
+			if nz1 != nz2 {
+				return nz1 < nz2
+			}
+		}
+	}
+	return len(a) < len(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

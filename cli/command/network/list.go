@@ -68,7 +68,7 @@ func runList(ctx context.Context, c *command.Cli, o listOptions) error {
 		return err
 	}
 	list := res.Items
-	sort.Slice(list, func(i, j int) bool { return naturalLess(list[i].Name, list[j].Name) })
+	sort.Slice(list, func(i, j int) bool { return format.NaturalLess(list[i].Name, list[j].Name) })
 	tmpl := o.format
 	if (tmpl == "" || tmpl == format.TableKey) && o.quiet {
 		tmpl = format.QuietFormat
@@ -114,44 +114,3 @@ func (r *row) Labels() string {
 func (r *row) Label(name string) string { return r.n.Labels[name] }
 
 func (r *row) MarshalJSON() ([]byte, error) { return format.MarshalJSON(r) }
-
-func isDigit(b byte) bool { return '0' <= b && b <= '9' }
-
-// naturalLess orders "net2" before "net10", as docker's sortorder.NaturalLess.
-func naturalLess(a, b string) bool {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		ca, cb := a[i], b[j]
-		da, db := isDigit(ca), isDigit(cb)
-		switch {
-		case da != db:
-			return da
-		case !da:
-			if ca != cb {
-				return ca < cb
-			}
-			i++
-			j++
-		default:
-			for ; i < len(a) && a[i] == '0'; i++ {
-			}
-			for ; j < len(b) && b[j] == '0'; j++ {
-			}
-			nzA, nzB := i, j
-			for ; i < len(a) && isDigit(a[i]); i++ {
-			}
-			for ; j < len(b) && isDigit(b[j]); j++ {
-			}
-			if la, lb := i-nzA, j-nzB; la != lb {
-				return la < lb
-			}
-			if na, nb := a[nzA:i], b[nzB:j]; na != nb {
-				return na < nb
-			}
-			if nzA != nzB {
-				return nzA < nzB
-			}
-		}
-	}
-	return len(a) < len(b)
-}

@@ -221,17 +221,3 @@ func TestDisconnectRemovePrune(t *testing.T) {
 		t.Errorf("prune nothing: %q %v", out, err)
 	}
 }
-
-func TestNaturalLess(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		want bool
-	}{
-		{"net2", "net10", true}, {"net10", "net2", false}, {"a", "b", true}, {"net02", "net2", false},
-		{"net2", "net02", true}, {"1", "a", true}, {"net", "net1", true}, {"x", "x", false},
-	} {
-		if got := naturalLess(tt.a, tt.b); got != tt.want {
-			t.Errorf("naturalLess(%q, %q) = %v", tt.a, tt.b, got)
-		}
-	}
-}

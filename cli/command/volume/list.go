@@ -59,7 +59,7 @@ func newListCommand(c *command.Cli) *cobra.Command {
 				return err
 			}
 			vols := res.Items
-			sort.Slice(vols, func(i, j int) bool { return naturalLess(vols[i].Name, vols[j].Name) })
+			sort.Slice(vols, func(i, j int) bool { return format.NaturalLess(vols[i].Name, vols[j].Name) })
 			rows := make([]any, 0, len(vols))
 			for i := range vols {
 				rows = append(rows, &Row{V: vols[i]})
@@ -138,47 +138,3 @@ func (r *Row) Status() string       { return "N/A" }
 
 // MarshalJSON is what `--format json` prints.
 func (r *Row) MarshalJSON() ([]byte, error) { return format.MarshalJSON(r) }
-
-// naturalLess is docker's sort order for volume names
-// (github.com/fvbommel/sortorder.NaturalLess): digits sort before other
-// characters, runs of digits compare by value (vol2 before vol10), and of
-// equal values the one with fewer leading zeros comes first.
-func naturalLess(a, b string) bool {
-	i, j := 0, 0
-	for i < len(a) && j < len(b) {
-		ca, cb := a[i], b[j]
-		da, db := isDigit(ca), isDigit(cb)
-		switch {
-		case da != db:
-			return da
-		case !da:
-			if ca != cb {
-				return ca < cb
-			}
-			i++
-			j++
-		default:
-			for ; i < len(a) && a[i] == '0'; i++ {
-			}
-			for ; j < len(b) && b[j] == '0'; j++ {
-			}
-			nz1, nz2 := i, j
-			for ; i < len(a) && isDigit(a[i]); i++ {
-			}
-			for ; j < len(b) && isDigit(b[j]); j++ {
-			}
-			if l1, l2 := i-nz1, j-nz2; l1 != l2 {
-				return l1 < l2
-			}
-			if n1, n2 := a[nz1:i], b[nz2:j]; n1 != n2 {
-				return n1 < n2
-			}
-			if nz1 != nz2 {
-				return nz1 < nz2
-			}
-		}
-	}
-	return len(a) < len(b)
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

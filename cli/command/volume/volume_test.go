@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 
@@ -237,15 +236,5 @@ func TestPrune(t *testing.T) {
 				t.Fatalf("filters %v, want %v", got, tt.filters)
 			}
 		})
-	}
-}
-
-func TestNaturalLess(t *testing.T) {
-	in := []string{"vol10", "vol2", "vol02", "a-b", "a1", "B", "a", "vol1x"}
-	want := []string{"B", "a", "a1", "a-b", "vol1x", "vol2", "vol02", "vol10"}
-	got := append([]string(nil), in...)
-	sort.SliceStable(got, func(i, j int) bool { return naturalLess(got[i], got[j]) })
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
 	}
 }
