@@ -19,11 +19,7 @@ func (s *Service) killOrphans(id string) {
 	if s.cfg.CgroupParent == "" {
 		return
 	}
-	rel := filepath.Join(s.cfg.CgroupParent, id)
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", rel))
-	if fi, err := os.Stat(filepath.Join("/sys/fs/cgroup", rel)); err == nil && fi.IsDir() {
-		dirs = append(dirs, filepath.Join("/sys/fs/cgroup", rel))
-	}
+	dirs := cgroupDirs(filepath.Join(s.cfg.CgroupParent, id))
 	// A frozen (paused) container would not die: thaw it first.
 	for _, d := range dirs {
 		if f := filepath.Join(d, "freezer.state"); fileExists(f) {
@@ -51,6 +47,13 @@ func (s *Service) killOrphans(id string) {
 		_ = os.Remove(d)
 	}
 	_ = os.RemoveAll(filepath.Join(s.cfg.runtimeRoot(), id))
+}
+
+// cgroupDirs is the cgroup directory rel in every v1 hierarchy and in the
+// unified one (entries that do not exist are harmless to read or remove).
+func cgroupDirs(rel string) []string {
+	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", rel))
+	return append(dirs, filepath.Join("/sys/fs/cgroup", rel))
 }
 
 func cgroupPids(dir string) []int {

@@ -172,9 +172,7 @@ func (s *Service) removeCgroupParent() {
 	if s.cfg.CgroupParent == "" || s.cfg.CgroupParent == "/" {
 		return
 	}
-	dirs, _ := filepath.Glob(filepath.Join("/sys/fs/cgroup", "*", s.cfg.CgroupParent))
-	dirs = append(dirs, filepath.Join("/sys/fs/cgroup", s.cfg.CgroupParent))
-	for _, d := range dirs {
+	for _, d := range cgroupDirs(s.cfg.CgroupParent) {
 		_ = os.Remove(d)
 	}
 }
