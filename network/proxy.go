@@ -115,13 +115,12 @@ const udpProxyIdle = 30 * time.Second
 // upstream socket per client address, so replies find their way back;
 // each flow ends after idle without traffic, and all end when pc closes.
 func serveUDPProxy(pc net.PacketConn, target netip.AddrPort, idle time.Duration) {
-	type flow struct{ up *net.UDPConn }
 	var mu sync.Mutex
-	flows := map[string]*flow{}
+	flows := map[string]*net.UDPConn{}
 	defer func() {
 		mu.Lock()
-		for _, fl := range flows {
-			_ = fl.up.Close()
+		for _, up := range flows {
+			_ = up.Close()
 		}
 		mu.Unlock()
 	}()
@@ -133,15 +132,14 @@ func serveUDPProxy(pc net.PacketConn, target netip.AddrPort, idle time.Duration)
 		}
 		key := client.String()
 		mu.Lock()
-		fl, ok := flows[key]
+		up, ok := flows[key]
 		if !ok {
-			up, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(target))
+			up, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(target))
 			if err != nil {
 				mu.Unlock()
 				continue
 			}
-			fl = &flow{up: up}
-			flows[key] = fl
+			flows[key] = up
 			go func() {
 				rbuf := make([]byte, 65535)
 				for {
@@ -161,7 +159,7 @@ func serveUDPProxy(pc net.PacketConn, target netip.AddrPort, idle time.Duration)
 			}()
 		}
 		mu.Unlock()
-		_, _ = fl.up.Write(buf[:n])
+		_, _ = up.Write(buf[:n])
 	}
 }
 
