@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	_ "crypto/sha512" // sha512 digests of blobs and manifests
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -42,7 +43,11 @@ func New(ctx context.Context, cfg *configuration.Configuration) (s *Server, err 
 	}()
 	app := handlers.NewApp(ctx, cfg)
 	s = &Server{cfg: cfg, app: app}
-	s.handler = specHandler(app, app)
+	root, _ := cfg.Storage.Parameters()["rootdirectory"].(string)
+	if cfg.Storage.Type() != "filesystem" {
+		root = ""
+	}
+	s.handler = specHandler(app, root)
 	s.srv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 30 * time.Second}
 	return s, nil
 }
@@ -66,13 +71,14 @@ func (s *Server) Serve(l net.Listener) error {
 	return err
 }
 
-// ListenAndServe listens on the configured address and serves.
-func (s *Server) ListenAndServe() error {
+// Listen opens the configured address (port 0 picks a free one; the
+// listener's Addr says which).
+func (s *Server) Listen() (net.Listener, error) {
 	l, err := net.Listen("tcp", s.cfg.HTTP.Addr)
 	if err != nil {
-		return fmt.Errorf("registry: %w", err)
+		return nil, fmt.Errorf("registry: %w", err)
 	}
-	return s.Serve(l)
+	return l, nil
 }
 
 // Shutdown stops accepting and waits for requests in flight.

@@ -53,9 +53,14 @@ func newServe() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			l, err := srv.Listen()
+			if err != nil {
+				return err
+			}
 			errc := make(chan error, 1)
-			go func() { errc <- srv.ListenAndServe() }()
-			fmt.Fprintf(cmd.ErrOrStderr(), "registry listening on %s (storage %s)\n", cfg.HTTP.Addr, cfg.Storage.Parameters()["rootdirectory"])
+			go func() { errc <- srv.Serve(l) }()
+			// Tests start us on port 0 and read the address from here.
+			fmt.Fprintf(cmd.ErrOrStderr(), "registry listening on %s (storage %s)\n", l.Addr(), cfg.Storage.Parameters()["rootdirectory"])
 			select {
 			case err := <-errc:
 				return err
