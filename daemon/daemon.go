@@ -26,6 +26,7 @@ import (
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/daemon/config"
+	"github.com/berth-project/berth/distribution"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/layer"
@@ -48,6 +49,7 @@ type Daemon struct {
 	events    *events.Bus
 	layers    *layer.Store
 	images    *image.Service
+	dist      *distribution.Service
 	net       *network.Manager
 	lifecycle *lifecycle.Service
 	volumes   *volume.Service
@@ -100,6 +102,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 			d.events.Log(eventtypes.ImageEventType, eventtypes.Action(action), id, attrs)
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
+	d.dist, err = distribution.New(distribution.Options{
+		InsecureRegistries: cfg.InsecureRegistries,
+		Mirrors:            cfg.RegistryMirrors,
+		MaxDownloads:       cfg.MaxConcurrentDownloads,
+		MaxUploads:         cfg.MaxConcurrentUploads,
+		CertsDirs:          cfg.CertsDirs,
+		DB:                 db,
+	}, d.images, filepath.Join(cfg.DataRoot, "image", "tmp"))
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +172,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		containerrouter.NewRouter(d.lifecycle),
 		networkrouter.NewRouter(d.lifecycle),
 		buildrouter.NewRouter(d),
-		imagerouter.NewRouter(d.images),
+		imagerouter.NewRouter(d.images, d.dist),
 		volumerouter.NewRouter(d.volumes),
 	)
 	return d, nil
