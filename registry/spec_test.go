@@ -162,7 +162,7 @@ func TestSHA512(t *testing.T) {
 // FuzzDescribeManifest: whatever a client pushes, describing it never
 // panics and only a well-formed subject makes a referrer.
 func FuzzDescribeManifest(f *testing.F) {
-	f.Add([]byte(`{"subject":{"digest":"sha256:` + strings.Repeat("a", 64) + `"},"artifactType":"x"}`), "application/json")
+	f.Add([]byte(`{"subject":{"digest":"sha256:`+strings.Repeat("a", 64)+`"},"artifactType":"x"}`), "application/json")
 	f.Add([]byte(`{"subject":{"digest":"bogus"}}`), "")
 	f.Add([]byte(`[]`), "")
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
