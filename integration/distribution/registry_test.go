@@ -24,9 +24,14 @@ type registry struct {
 // flags and waits for the address it prints. It is stopped at cleanup.
 func startRegistry(t testing.TB, extra ...string) *registry {
 	t.Helper()
+	return startRegistryAt(t, filepath.Join(t.TempDir(), "data"), extra...)
+}
+
+// startRegistryAt serves the storage at root.
+func startRegistryAt(t testing.TB, root string, extra ...string) *registry {
+	t.Helper()
 	bin := filepath.Join(testutil.Binaries(t), "berth")
-	root := t.TempDir()
-	args := append([]string{"registry", "serve", "--addr", "127.0.0.1:0", "--root", filepath.Join(root, "data"), "--log-level", "warn"}, extra...)
+	args := append([]string{"registry", "serve", "--addr", "127.0.0.1:0", "--root", root, "--log-level", "warn"}, extra...)
 	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -35,8 +40,11 @@ func startRegistry(t testing.TB, extra ...string) *registry {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	r := &registry{Root: filepath.Join(root, "data"), cmd: cmd}
+	r := &registry{Root: root, cmd: cmd}
 	t.Cleanup(func() {
+		if cmd.ProcessState != nil {
+			return
+		}
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { cmd.Wait(); close(done) }()
@@ -77,4 +85,16 @@ func (r *registry) gc(t testing.TB, args ...string) string {
 		t.Fatalf("registry gc: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// kill ends the registry with SIGKILL, as a crash would.
+func (r *registry) kill() {
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+}
+
+// blobPath is where distribution's filesystem driver keeps a blob.
+func (r *registry) blobPath(d string) string {
+	hex := strings.TrimPrefix(d, "sha256:")
+	return filepath.Join(r.Root, "docker", "registry", "v2", "blobs", "sha256", hex[:2], hex, "data")
 }
