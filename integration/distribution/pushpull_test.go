@@ -43,7 +43,36 @@ func TestPushPullRoundTrip(t *testing.T) {
 			if !strings.Contains(digests, reg.Addr+"/john/get-started-"+name+"@sha256:") {
 				t.Errorf("RepoDigests = %s", digests)
 			}
+			// (A reference filter with a tag hides digests, in Docker too.)
+			out = mustRun(t, cli, "images", "--digests")
+			if !strings.Contains(out, "DIGEST") || !strings.Contains(out, strings.Split(strings.Trim(digests, "[]\"\n"), "@")[1]) {
+				t.Errorf("images --digests lacks %s:\n%s", digests, out)
+			}
 			mustRun(t, cli, "rmi", ref)
+		})
+	}
+}
+
+// TestPushPullAllTags: push -a sends every tag of a repository, pull -a
+// fetches them all.
+func TestPushPullAllTags(t *testing.T) {
+	d := daemon(t)
+	reg := startRegistry(t)
+	for name, cli := range testutil.CLIs(d) {
+		t.Run(name, func(t *testing.T) {
+			repo := reg.Addr + "/all/" + name
+			mustRun(t, cli, "tag", "busybox", repo+":a")
+			mustRun(t, cli, "tag", "busybox", repo+":b")
+			out := mustRun(t, cli, "push", "-a", repo)
+			if !strings.Contains(out, "a: digest:") || !strings.Contains(out, "b: digest:") {
+				t.Errorf("push -a:\n%s", out)
+			}
+			mustRun(t, cli, "rmi", repo+":a", repo+":b")
+			mustRun(t, cli, "pull", "-a", repo)
+			for _, tag := range []string{"a", "b"} {
+				mustRun(t, cli, "image", "inspect", repo+":"+tag)
+			}
+			mustRun(t, cli, "rmi", repo+":a", repo+":b")
 		})
 	}
 }

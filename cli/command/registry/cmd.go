@@ -1,4 +1,4 @@
-// Package registry is `docker login` and `docker logout`: the daemon
+// Package registry is `docker login`, `docker logout` and `docker search`: the daemon
 // checks the credentials (POST /auth), the CLI stores them in config.json
 // exactly as the docker CLI does (credential helpers honoured).
 package registry
@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// AddCommands adds login and logout to root.
+// AddCommands adds login, logout and search to root.
 func AddCommands(root *cobra.Command, c *command.Cli) {
-	root.AddCommand(newLoginCommand(c), newLogoutCommand(c))
+	root.AddCommand(newLoginCommand(c), newLogoutCommand(c), newSearchCommand(c))
 }
 
 func newLoginCommand(c *command.Cli) *cobra.Command {
