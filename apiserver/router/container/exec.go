@@ -21,7 +21,7 @@ type execCreateBody struct {
 
 func (c *containerRouter) execCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
 	var body execCreateBody
-	if err := httputils.ReadJSONStrict(r, &body); err != nil {
+	if err := httputils.ReadJSON(r, &body); err != nil {
 		return err
 	}
 	req := body.ExecCreateRequest
