@@ -203,7 +203,7 @@ func TestNetworkCLIsMatchDocker(t *testing.T) {
 	}
 }
 
-// TestNetworkRouterRequests covers what the CLIs never send: strict body
+// TestNetworkRouterRequests covers what the CLIs never send: body
 // decoding, old-API fields and version rules.
 func TestNetworkRouterRequests(t *testing.T) {
 	ne := newNetEnv(t)
