@@ -299,30 +299,39 @@ class System(Base):
         until = time.time() + 1
         evs = list(self.client.events(since=since, until=until, decode=True,
                                        filters={"type": "container", "container": c.id}))
-        actions = [e["Action"] for e in evs]
-        self.assertEqual(actions, ["create", "destroy"])
+        self.assertEqual([e["Action"] for e in evs], ["create", "destroy"])
         for e in evs:
-            # Legacy fields old clients read, still sent by dockerd.
-            self.assertEqual(e["id"], c.id)
-            self.assertEqual(e["status"], e["Action"])
-            self.assertEqual(e["from"], IMAGE)
+            self.assertEqual(e["Actor"]["ID"], c.id)
             self.assertEqual(e["Actor"]["Attributes"]["name"], name("ev"))
         evs = list(self.client.events(since=since, until=until, decode=True,
                                        filters={"type": "container", "container": c.id, "event": "destroy"}))
         self.assertEqual([e["Action"] for e in evs], ["destroy"])
+        # Before API 1.52 events also carry the legacy status, id and from.
+        old = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="1.41")
+        for e in old.events(since=since, until=until, decode=True, filters={"container": c.id}):
+            self.assertEqual((e["status"], e["id"], e["from"]), (e["Action"], c.id, IMAGE))
 
     def test_df(self):
+        # At the version docker-py negotiates (the daemon's newest) the body
+        # has the per-kind usage; before 1.52 the legacy lists that
+        # docker-py 5's default version (1.41) reads.
         df = self.client.df()
+        self.assertIn("ImageUsage", df)
+        old = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="1.41").df()
         for key in ("LayersSize", "Images", "Containers", "Volumes", "BuildCache"):
-            self.assertIn(key, df)
-        self.assertTrue(any(IMAGE in (i.get("RepoTags") or []) for i in df["Images"]))
+            self.assertIn(key, old)
+        self.assertTrue(any(IMAGE in (i.get("RepoTags") or []) for i in old["Images"]))
 
     def test_inspect_ip_address(self):
+        # The top-level NetworkSettings.IPAddress (tutorials read it) is
+        # there for clients before API 1.52, as dockerd keeps it.
         c = self.track(self.client.containers.run(IMAGE, "sleep 300", detach=True))
-        c.reload()
-        ns = c.attrs["NetworkSettings"]
+        old = docker.DockerClient(base_url=os.environ["DOCKER_HOST"], version="1.41")
+        ns = old.containers.get(c.id).attrs["NetworkSettings"]
         self.assertRegex(ns.get("IPAddress") or "", r"^\d+\.\d+\.\d+\.\d+$")
         self.assertEqual(ns["IPAddress"], ns["Networks"]["bridge"]["IPAddress"])
+        c.reload()
+        self.assertRegex(c.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"], r"^\d+\.")
 
 
 if __name__ == "__main__":
