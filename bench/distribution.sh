@@ -96,7 +96,7 @@ if command -v docker-registry >/dev/null; then
 	cat >"$T/r28.yml" <<YML
 version: 0.1
 log:
-  level: warn
+  level: info
   accesslog:
     disabled: true
 storage:
@@ -139,5 +139,5 @@ if [ -n "$R28" ]; then
 	printf '  docker-registry 2.8:       median %7s ms  (%s MiB/s)\n' "$(ms "$gr")" "$(mbps "$gr")"
 	printf '  throughput ratio berth/2.8: %s   (target >= 1)\n' "$(ratio "$gr" "$gb")"
 else
-	echo "  docker-registry not installed: no comparison"
+	echo "  docker-registry (Debian's distribution 2.8) not installed or did not start: no comparison"
 fi
