@@ -2,8 +2,9 @@ package distribution
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"io"
+	"net/http"
 	"runtime"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -85,14 +87,16 @@ func (s *Service) pullOne(ctx context.Context, named reference.Named, want *v1.P
 		return err
 	}
 	id := ref.Identifier()
-	p.layer(id, "Pulling from "+reference.FamiliarName(reference.TrimNamed(named)))
+	// Docker names the repository by its path ("library/busybox").
+	p.layer(id, "Pulling from "+reference.Path(named))
 
 	desc, err := s.getManifest(ctx, ref, opts)
 	if err != nil {
-		if errdefs.IsNotFound(err) {
-			return errdefs.NotFound("manifest for %s not found: %v", label, stripStatus(err))
+		var te *transport.Error
+		if errors.As(err, &te) && te.StatusCode == http.StatusNotFound {
+			return errdefs.NotFound("manifest for %s not found: %s", label, registryMessage(te))
 		}
-		return err
+		return classify(err, "pull "+label)
 	}
 	img, err := s.chooseImage(ref, desc, want, opts)
 	if err != nil {
@@ -150,11 +154,7 @@ func (s *Service) getManifest(ctx context.Context, ref name.Reference, opts []re
 			}
 		}
 	}
-	desc, err := remote.Get(ref, opts...)
-	if err != nil {
-		return nil, classify(err, "pull "+ref.String())
-	}
-	return desc, nil
+	return remote.Get(ref, opts...)
 }
 
 func (s *Service) fromMirror(ctx context.Context, mirror string, ref name.Reference) (*remote.Descriptor, error) {
@@ -179,18 +179,6 @@ func refSuffix(ref name.Reference) string {
 		return "@" + ref.Identifier()
 	}
 	return ":" + ref.Identifier()
-}
-
-// stripStatus drops ggcr's "GET https://...: " prefix, leaving the
-// registry's own error text as Docker shows it.
-func stripStatus(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, ": "); i >= 0 && strings.Contains(msg[:i], "://") {
-		if j := strings.Index(msg, "; "); j < 0 {
-			return msg[i+2:]
-		}
-	}
-	return msg
 }
 
 // hostPlatform is the platform an index entry is chosen for.
@@ -264,5 +252,3 @@ func checkPlatform(config []byte, want *v1.Platform, label string) error {
 
 // layerID is a short layer name of the progress stream.
 func layerID(h v1.Hash) string { return shortID(h.Hex) }
-
-var _ = fmt.Sprintf

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/berth-project/berth/internal/errdefs"
@@ -84,17 +85,41 @@ func classify(err error, what string) error {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
+		msg := registryMessage(te)
 		switch te.StatusCode {
 		case http.StatusUnauthorized:
-			return errdefs.Unauthorized("%s: %v", what, err)
+			return errdefs.Unauthorized("%s: %s", what, msg)
 		case http.StatusForbidden:
-			return errdefs.Forbidden("%s: %v", what, err)
+			return errdefs.Forbidden("%s: %s", what, msg)
 		case http.StatusNotFound:
-			return errdefs.NotFound("%s: %v", what, err)
+			return errdefs.NotFound("%s: %s", what, msg)
 		}
+		return fmt.Errorf("%s: %s", what, msg)
 	}
 	if errdefs.IsNotFound(err) || errdefs.IsInvalidParameter(err) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// registryMessage renders a registry's error answer as Docker does
+// ("manifest unknown: manifest unknown", "unauthorized: authentication
+// required"): the code in words, then the registry's message.
+func registryMessage(te *transport.Error) string {
+	var parts []string
+	for _, d := range te.Errors {
+		code := strings.ToLower(strings.ReplaceAll(string(d.Code), "_", " "))
+		if d.Message != "" {
+			parts = append(parts, code+": "+d.Message)
+		} else {
+			parts = append(parts, code)
+		}
+	}
+	if len(parts) == 0 && te.Request == nil {
+		return http.StatusText(te.StatusCode)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("unexpected status from %s request to %s: %s", te.Request.Method, te.Request.URL, http.StatusText(te.StatusCode))
+	}
+	return strings.Join(parts, "; ")
 }

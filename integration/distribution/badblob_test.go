@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/berth-project/berth/internal/testutil"
 )
 
 // faultyProxy sits in front of a registry and spoils the layer blobs it
@@ -148,6 +150,14 @@ func TestPullByDigestAndIndex(t *testing.T) {
 		t.Errorf("pull of a platform the index lacks: err=%v\n%s", err, out)
 	}
 	mustRun(t, d.Run, "rmi", reg.Addr+"/multi/arch:index")
+
+	for name, cli := range testutil.CLIs(d) {
+		missing := reg.Addr + "/multi/arch:nope"
+		out, err := cli("pull", missing)
+		if err == nil || !strings.Contains(out, "manifest for "+missing+" not found: manifest unknown") {
+			t.Errorf("%s: pull of a missing tag: err=%v\n%s", name, err, out)
+		}
+	}
 }
 
 // uniqueImage commits busybox plus a layer of random bytes as ref, so
