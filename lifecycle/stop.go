@@ -60,6 +60,10 @@ func stopSignal(c *container.Container) syscall.Signal {
 
 // ContainerStop implements POST /containers/{id}/stop.
 func (s *Service) ContainerStop(ctx context.Context, name, signal string, timeout *int) error {
+	// A client that gives up (or a request that is cancelled) must not
+	// turn a graceful stop into a SIGKILL: dockerd detaches the stop from
+	// the request for the same reason.
+	ctx = context.WithoutCancel(ctx)
 	c, err := s.get(name)
 	if err != nil {
 		return err

@@ -24,6 +24,7 @@ func (c *containerRouter) create(ctx context.Context, w http.ResponseWriter, r *
 	if req.Config == nil {
 		return errdefs.InvalidParameter("config cannot be empty in order to create a container")
 	}
+	adaptCreateToVersion(ctx, &req)
 	if p := r.Form.Get("platform"); p != "" {
 		if err := validatePlatform(p); err != nil {
 			return err
@@ -162,6 +163,9 @@ func (c *containerRouter) update(ctx context.Context, w http.ResponseWriter, r *
 	var cfg container.UpdateConfig
 	if err := httputils.ReadJSON(r, &cfg); err != nil {
 		return err
+	}
+	if !httputils.VersionAtLeast(ctx, "1.40") {
+		cfg.PidsLimit = nil // added to update in API 1.40
 	}
 	if cfg.PidsLimit != nil && *cfg.PidsLimit <= 0 {
 		// 0 and -1 both mean unlimited on update; Docker accepted any
