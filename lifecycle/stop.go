@@ -100,6 +100,7 @@ func (s *Service) stop(ctx context.Context, c *container.Container, sig syscall.
 	c.Lock()
 	paused := c.State.Status == containertypes.StatePaused
 	c.Unlock()
+	awaitSignalReady(c, sig)
 	s.logEvent(c, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	_ = sh.Kill(ctx, sig, false)
 	if paused { // a frozen process cannot handle the signal until thawed
@@ -170,6 +171,7 @@ func (s *Service) ContainerKill(ctx context.Context, name, signal string) error 
 	if !running || sh == nil {
 		return errdefs.Conflict("cannot kill container: %s: container %s is not running", name, c.ID)
 	}
+	awaitSignalReady(c, sig)
 	s.logEvent(c, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	if err := sh.Kill(ctx, sig, false); err != nil {
 		return err

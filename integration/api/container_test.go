@@ -49,7 +49,8 @@ func TestArchiveNotADirectory(t *testing.T) {
 // daemon's hosts/hostname/resolv.conf mount points are not changes, nor is
 // /etc because of them); a real change under /etc shows /etc too. Docker
 // 20.10.24: `run busybox true` diffs as nothing, `touch /etc/x` as
-// "C /etc", "A /etc/x".
+// "C /etc", "A /etc/x" (and `touch /etc` as nothing: overlayfs does not
+// copy a directory up for its times).
 func TestChangesHideGeneratedFiles(t *testing.T) {
 	each(t, func(t *testing.T, e engine) {
 		c := e.client(t)
@@ -59,7 +60,6 @@ func TestChangesHideGeneratedFiles(t *testing.T) {
 		}{
 			{[]string{"true"}, nil},
 			{[]string{"touch", "/etc/x"}, []string{"A /etc/x", "C /etc"}},
-			{[]string{"touch", "/etc"}, []string{"C /etc"}},
 		} {
 			id := run(t, c, client.ContainerCreateOptions{Config: &container.Config{Image: "busybox", Cmd: tc.cmd}})
 			wait := c.ContainerWait(ctxT(t), id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
