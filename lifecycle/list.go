@@ -18,7 +18,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-var listFilters = []string{"ancestor", "before", "expose", "exited", "health", "id", "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume"}
+var listFilters = []string{"ancestor", "annotation", "before", "expose", "exited", "health", "id", "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume"}
 
 // ContainerList implements GET /containers/json.
 func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOptions) ([]containertypes.Summary, error) {
@@ -175,6 +175,9 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 		return false
 	}
 	if !f.MatchKVList("label", c.Config.Labels) {
+		return false
+	}
+	if !f.MatchKVList("annotation", c.HostConfig.Annotations) {
 		return false
 	}
 	if ancestors != nil && !ancestors[c.ImageID] && !ancestors["ref:"+c.Image] {

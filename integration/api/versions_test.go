@@ -2,7 +2,9 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -290,6 +292,63 @@ func TestDiskUsageByVersion(t *testing.T) {
 			m := keys(e.maxAPI)
 			if m["ImageUsage"] == nil || m["LayersSize"] != nil || m["Images"] != nil {
 				t.Errorf("%s: want the per-kind usage only, got %v", e.maxAPI, m)
+			}
+		}
+	})
+}
+
+// TestNewestAPIFeatures checks what the versions after Docker 29's 1.52
+// added, on engines that advertise them: the SDK's event stream (it asks
+// for application/json-seq since 1.52), the annotation filter of
+// GET /containers/json (1.56) and GET /images/{name}/attestations (1.55).
+func TestNewestAPIFeatures(t *testing.T) {
+	each(t, func(t *testing.T, e engine) {
+		c := e.client(t)
+		since := time.Now().Add(-time.Second)
+		id := create(t, c, client.ContainerCreateOptions{HostConfig: &container.HostConfig{Annotations: map[string]string{"it.api": "yes"}}})
+		other := create(t, c, client.ContainerCreateOptions{})
+		ctx := ctxT(t)
+		res := c.Events(ctx, client.EventsListOptions{Since: strconv.FormatInt(since.Unix(), 10), Until: strconv.FormatInt(time.Now().Add(time.Second).Unix(), 10),
+			Filters: make(client.Filters).Add("container", id)})
+		var got []string
+	read:
+		for {
+			select {
+			case m := <-res.Messages:
+				got = append(got, string(m.Action))
+			case err := <-res.Err:
+				if err != nil && !errors.Is(err, io.EOF) {
+					t.Fatalf("events: %v", err)
+				}
+				break read
+			}
+		}
+		if len(got) == 0 || got[0] != "create" {
+			t.Errorf("SDK events %q, want create first", got)
+		}
+		if versionAtLeast(e.maxAPI, "1.56") {
+			for filter, want := range map[string][]string{"it.api": {id}, "it.api=yes": {id}, "it.api=no": nil} {
+				l, err := c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("annotation", filter)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, s := range l.Items {
+					if s.ID == id || s.ID == other {
+						ids = append(ids, s.ID)
+					}
+				}
+				if strings.Join(ids, ",") != strings.Join(want, ",") {
+					t.Errorf("annotation=%s: %q, want %q", filter, ids, want)
+				}
+			}
+		}
+		if versionAtLeast(e.maxAPI, "1.55") {
+			if st, b := e.call(t, "GET", "1.55", "/images/busybox/attestations", ""); st != 200 || strings.TrimSpace(string(b)) != "[]" {
+				t.Errorf("attestations of busybox: %d %s, want 200 []", st, b)
+			}
+			if st, b := e.call(t, "GET", "1.55", "/images/"+uniq(t, "nosuch")+"/attestations", ""); st != 404 {
+				t.Errorf("attestations of a missing image: %d %s, want 404", st, b)
 			}
 		}
 	})

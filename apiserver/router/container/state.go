@@ -164,9 +164,7 @@ func (c *containerRouter) update(ctx context.Context, w http.ResponseWriter, r *
 	if err := httputils.ReadJSON(r, &cfg); err != nil {
 		return err
 	}
-	if !httputils.VersionAtLeast(ctx, "1.40") {
-		cfg.PidsLimit = nil // added to update in API 1.40
-	}
+	adaptUpdateToVersion(ctx, &cfg)
 	if cfg.PidsLimit != nil && *cfg.PidsLimit <= 0 {
 		// 0 and -1 both mean unlimited on update; Docker accepted any
 		// negative value historically.

@@ -26,6 +26,20 @@ func adaptCreateToVersion(ctx context.Context, req *container.CreateRequest) {
 	}
 }
 
+// adaptUpdateToVersion drops what an update request could not carry at
+// the client's version, as dockerd's router does.
+func adaptUpdateToVersion(ctx context.Context, cfg *container.UpdateConfig) {
+	if !httputils.VersionAtLeast(ctx, "1.40") {
+		cfg.PidsLimit = nil // added to update in API 1.40
+	}
+	if !httputils.VersionAtLeast(ctx, "1.55") {
+		// Accepted but ignored before 1.55; nil leaves the rules as they are.
+		cfg.BlkioWeightDevice = nil
+		cfg.BlkioDeviceReadBps, cfg.BlkioDeviceWriteBps = nil, nil
+		cfg.BlkioDeviceReadIOps, cfg.BlkioDeviceWriteIOps = nil, nil
+	}
+}
+
 // legacyNetworkSettings is NetworkSettings as API versions before 1.52
 // give it: the fields deprecated in 1.21 are still there, filled from the
 // container's endpoint on the default "bridge" network (empty elsewhere),

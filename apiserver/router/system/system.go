@@ -3,7 +3,6 @@ package system
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"runtime"
 	"time"
@@ -175,10 +174,11 @@ func (s *systemRouter) events(ctx context.Context, w http.ResponseWriter, r *htt
 	past, live, cancel := s.b.SubscribeEvents(since, until, f)
 	defer cancel()
 
-	w.Header().Set("Content-Type", "application/json")
+	ctype, seq := eventContentType(ctx, r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", ctype)
 	out := httputils.NewWriteFlusher(w)
 	out.Flush()
-	enc := eventEncoder(ctx, json.NewEncoder(out))
+	enc := eventEncoder(ctx, out, seq)
 	for _, m := range past {
 		if err := enc(m); err != nil {
 			return nil
