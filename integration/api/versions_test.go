@@ -19,6 +19,7 @@ import (
 	networkrouter "github.com/berth-project/berth/apiserver/router/network"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
+	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
@@ -300,7 +301,8 @@ func TestDiskUsageByVersion(t *testing.T) {
 // TestNewestAPIFeatures checks what the versions after Docker 29's 1.52
 // added, on engines that advertise them: the SDK's event stream (it asks
 // for application/json-seq since 1.52), the annotation filter of
-// GET /containers/json (1.56) and GET /images/{name}/attestations (1.55).
+// GET /containers/json and HostConfig.Umask (1.56), and
+// GET /images/{name}/attestations (1.55).
 func TestNewestAPIFeatures(t *testing.T) {
 	each(t, func(t *testing.T, e engine) {
 		c := e.client(t)
@@ -341,6 +343,27 @@ func TestNewestAPIFeatures(t *testing.T) {
 				if strings.Join(ids, ",") != strings.Join(want, ",") {
 					t.Errorf("annotation=%s: %q, want %q", filter, ids, want)
 				}
+			}
+		}
+		if versionAtLeast(e.maxAPI, "1.56") {
+			mask := uint32(0o077)
+			uid := run(t, c, client.ContainerCreateOptions{Config: &container.Config{Image: "busybox", Cmd: []string{"sh", "-c", "umask"}},
+				HostConfig: &container.HostConfig{Umask: &mask}})
+			wait := c.ContainerWait(ctx, uid, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+			select {
+			case <-wait.Result:
+			case err := <-wait.Error:
+				t.Fatal(err)
+			}
+			logs, err := c.ContainerLogs(ctx, uid, client.ContainerLogsOptions{ShowStdout: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			_, _ = stdcopy.StdCopy(&out, io.Discard, logs)
+			logs.Close()
+			if out.String() != "0077\n" {
+				t.Errorf("HostConfig.Umask 0077: the command saw umask %q", out.String())
 			}
 		}
 		if versionAtLeast(e.maxAPI, "1.55") {
