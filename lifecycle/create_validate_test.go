@@ -120,7 +120,7 @@ func TestHandlesSignal(t *testing.T) {
 	if caught, ok := handlesSignal(cmd.Process.Pid, syscall.SIGTERM); !ok || caught {
 		t.Errorf("sleep's SIGTERM: caught %v ok %v", caught, ok)
 	}
-	if !execd(cmd.Process.Pid, "sleep") || execd(cmd.Process.Pid, "top") {
+	if !execd(cmd.Process.Pid, "sleep") || execd(cmd.Process.Pid, "top") || runtimeInit(cmd.Process.Pid) {
 		t.Error("execd does not read argv[0]")
 	}
 	if _, ok := handlesSignal(1<<30, syscall.SIGTERM); ok {

@@ -193,3 +193,28 @@ func TestListLatestByCreation(t *testing.T) {
 		}
 	})
 }
+
+// TestTopRightAfterStart: once start returns, the container runs its
+// command, not the runtime's init about to exec it (docker-py's
+// run-then-top saw "berth-shim init"). Docker 20.10.24: 10 of 10 list
+// "sleep 300".
+func TestTopRightAfterStart(t *testing.T) {
+	each(t, func(t *testing.T, e engine) {
+		c := e.client(t)
+		for i := 0; i < 10; i++ {
+			id := run(t, c, client.ContainerCreateOptions{Config: &container.Config{Image: "busybox", Cmd: []string{"sleep", "300"}}})
+			top, err := c.ContainerTop(ctxT(t), id, client.ContainerTopOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range top.Processes {
+				found = found || strings.Contains(strings.Join(p, " "), "sleep 300")
+			}
+			if !found {
+				t.Fatalf("round %d: top right after start: %q", i, top.Processes)
+			}
+			_, _ = c.ContainerRemove(ctxT(t), id, client.ContainerRemoveOptions{Force: true})
+		}
+	})
+}
