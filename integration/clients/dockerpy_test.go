@@ -14,16 +14,20 @@ import (
 func TestDockerPy(t *testing.T) {
 	d := shared.Get(t)
 	need(t, python)
-	variants := []struct{ name, path, version string }{
-		{"debian", "", "5."},
-		{"7.x", os.Getenv("BERTH_DOCKERPY7"), "7."},
+	// Each docker-py negotiates the daemon's newest API version, and once
+	// pinned to 1.41 (docker-py 5's default constant; before 1.52's
+	// removals of legacy fields).
+	variants := []struct{ name, path, version, api string }{
+		{"debian", "", "5.", ""},
+		{"debian-api1.41", "", "5.", "1.41"},
+		{"7.x", os.Getenv("BERTH_DOCKERPY7"), "7.", ""},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
-			if v.name == "7.x" && v.path == "" {
+			if v.version == "7." && v.path == "" {
 				t.Skip("docker-py 7.x: set BERTH_DOCKERPY7 to a directory holding its docker package (PyPI is not reachable from this machine, so CI runs Debian's 5.0.3 only)")
 			}
-			env := []string{"DOCKER_HOST=" + d.Host, "BERTH_PREFIX=" + uniq("py"), "PYTHONPATH=" + v.path}
+			env := []string{"DOCKER_HOST=" + d.Host, "BERTH_PREFIX=" + uniq("py"), "PYTHONPATH=" + v.path, "BERTH_PY_API=" + v.api}
 			ver, err := pyRun(env, "-c", "import docker; print(docker.__version__)")
 			if err != nil {
 				t.Fatalf("import docker: %v\n%s", err, ver)
