@@ -208,6 +208,7 @@ func (st *stageState) workdir(ctx context.Context, c *instructions.WorkdirComman
 	if st.probe(cfg) {
 		return nil
 	}
+	st.inheritHealthcheck()
 	return st.withScratch(ctx, cfg, func(root string) error {
 		return mkdirAllInRoot(root, dir, nil)
 	})

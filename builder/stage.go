@@ -236,7 +236,43 @@ func (st *stageState) commitMeta(ctx context.Context, comment string) error {
 	if st.probe(cfg) {
 		return nil
 	}
+	st.inheritHealthcheck()
 	return st.commit(ctx, nil, cfg, "")
+}
+
+// inheritHealthcheck copies the zero timings of a HEALTHCHECK from the
+// current image's, as Docker's classic builder ends up doing: the
+// container it creates for a step merges the image config into a
+// healthcheck it shares with the build state (a quirk, but it decides
+// the config `inspect` shows). Only steps that miss the cache do it.
+func (st *stageState) inheritHealthcheck() {
+	h := st.runConfig.Healthcheck
+	if h == nil || st.imageID == "" {
+		return
+	}
+	img, err := st.r.b.cfg.Images.Resolve(st.imageID.String())
+	if err != nil || img.Config.Config.Healthcheck == nil {
+		return
+	}
+	p := img.Config.Config.Healthcheck
+	if len(h.Test) == 0 {
+		h.Test = p.Test
+	}
+	if h.Interval == 0 {
+		h.Interval = p.Interval
+	}
+	if h.Timeout == 0 {
+		h.Timeout = p.Timeout
+	}
+	if h.StartPeriod == 0 {
+		h.StartPeriod = p.StartPeriod
+	}
+	if h.StartInterval == 0 {
+		h.StartInterval = p.StartInterval
+	}
+	if h.Retries == 0 {
+		h.Retries = p.Retries
+	}
 }
 
 // commit stores the step's image (layer tar nil: empty layer) and its
