@@ -67,6 +67,7 @@ func (b *Builder) DiskUsage(ctx context.Context) (*build.DiskUsage, error) {
 			du.Reclaimable += size
 		}
 	}
+	du.TotalCount = int64(len(du.Items))
 	sort.Slice(du.Items, func(i, j int) bool { return du.Items[i].CreatedAt.Before(du.Items[j].CreatedAt) })
 	return du, nil
 }
