@@ -222,7 +222,7 @@ func parseTags(in []string) ([]reference.NamedTagged, error) {
 		}
 		ref, err := reference.ParseNormalizedNamed(t)
 		if err != nil {
-			return nil, errdefs.InvalidParameter("invalid reference format: repository name (%s) must be lowercase", t)
+			return nil, errdefs.InvalidParameter("%v", err)
 		}
 		if _, isDigest := ref.(reference.Canonical); isDigest {
 			return nil, errdefs.InvalidParameter("build tag cannot contain a digest")
