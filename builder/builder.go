@@ -130,12 +130,12 @@ func (b *Builder) build(ctx context.Context, opts *Options, body io.Reader, st *
 	}
 	defer bc.cleanup()
 
+	if len(bc.dockerfile) == 0 {
+		return errdefs.InvalidParameter("the Dockerfile (%s) cannot be empty", dockerfileName(opts))
+	}
 	res, err := parser.Parse(bytes.NewReader(bc.dockerfile))
 	if err != nil {
-		return errdefs.InvalidParameter("%v", err)
-	}
-	if len(res.AST.Children) == 0 {
-		return errdefs.InvalidParameter("the Dockerfile (%s) cannot be empty", dockerfileName(opts))
+		return errdefs.InvalidParameter("failed to parse %s: %v", dockerfileName(opts), err)
 	}
 	stages, metaArgs, err := instructions.Parse(res.AST, nil)
 	if err != nil {
