@@ -198,7 +198,7 @@ func TestIsGitURL(t *testing.T) {
 	}
 }
 
-func tarOf(t *testing.T, files map[string]string) []byte {
+func tarOf(_ *testing.T, files map[string]string) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for n, c := range files {

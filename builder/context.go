@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/berth-project/berth/builder/dockerignore"
 	"github.com/berth-project/berth/internal/errdefs"
@@ -134,7 +135,9 @@ func (c *buildContext) readDockerfile(name string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(p)
+	// O_NONBLOCK: a hostile context's FIFO named Dockerfile must not
+	// hang the build on open.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errdefs.InvalidParameter("Cannot locate specified Dockerfile: %s", name)
@@ -142,7 +145,7 @@ func (c *buildContext) readDockerfile(name string) error {
 		return err
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
 		return errdefs.InvalidParameter("Cannot locate specified Dockerfile: %s", name)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxDockerfileSize+1))

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -31,10 +32,15 @@ func Read(contextDir, dockerfile string) ([]string, error) {
 	}
 	candidates = append(candidates, filepath.Join(contextDir, ".dockerignore"))
 	for _, c := range candidates {
-		f, err := os.Open(c)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
+		// Only a regular file counts: a FIFO from a hostile context must
+		// not block the open.
+		if fi, err := os.Stat(c); err != nil || !fi.Mode().IsRegular() {
+			if err == nil || errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return nil, err
 		}
+		f, err := os.OpenFile(c, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			return nil, err
 		}
