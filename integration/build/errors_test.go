@@ -46,7 +46,7 @@ func TestBadInput(t *testing.T) {
 	ctxFiles := map[string]string{"f": "x"}
 	tests := []struct {
 		name, dockerfile, want string
-		code               int // CLI exit code
+		code                   int // CLI exit code
 	}{
 		{"unknown instruction", "FROM busybox\nFOO bar\n", "dockerfile parse error on line 2: unknown instruction: FOO", 1},
 		{"bad flag", "FROM busybox\nCOPY --bogus=1 f /f\n", "dockerfile parse error on line 2: unknown flag: --bogus", 1},
