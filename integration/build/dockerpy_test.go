@@ -32,7 +32,9 @@ buf.seek(0)
 img2, _ = c.images.build(fileobj=buf, custom_context=True, dockerfile="Custom.df", tag="it-dockerpy2")
 print("RUN2", run("it-dockerpy2", "cat /hello"))
 try:
-    c.images.build(fileobj=io.BytesIO(b"FROM busybox\nRUN exit 7\n"), tag="it-dockerpy-bad")
+    # docker-py sends rm=0 unless asked: forcerm removes the failed step's
+    # container (as dockerd, rm=0 alone would keep it).
+    c.images.build(fileobj=io.BytesIO(b"FROM busybox\nRUN exit 7\n"), tag="it-dockerpy-bad", forcerm=True)
 except docker.errors.BuildError as e:
     print("BUILDERROR", e.msg)
 `
@@ -54,6 +56,10 @@ func TestDockerPy(t *testing.T) {
 		t.Fatalf("%v\n%s\n%s", err, out, d.Log())
 	}
 	s := string(out)
+	if ps, _ := d.Run("ps", "-aq"); strings.TrimSpace(ps) != "" {
+		t.Errorf("containers left: %s", ps)
+		d.Run("rm", "-f", "$(all)")
+	}
 	for _, want := range []string{"Step 3/3 : RUN echo $WHO > /who", "ID sha256:", "RUN py", "RUN2 hi", "BUILDERROR The command '/bin/sh -c exit 7' returned a non-zero code: 7"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("lacks %q:\n%s", want, s)
