@@ -85,7 +85,8 @@ func (lp *LogPrinter) Line(name, line string) {
 		fmt.Fprintln(lp.W, line)
 		return
 	}
-	prefix := fmt.Sprintf("%-*s |", lp.width, name)
+	// Compose pads to the longest name plus one.
+	prefix := fmt.Sprintf("%-*s |", lp.width+1, name)
 	fmt.Fprintln(lp.W, lp.paint(name, prefix)+" "+line)
 }
 
