@@ -2,6 +2,7 @@ package compose
 
 import (
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -11,3 +12,5 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
