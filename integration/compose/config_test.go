@@ -25,7 +25,7 @@ include:
 volumes:
   data:
 `,
-		"base.yaml": "services:\n  base:\n    environment:\n      FROM_BASE: yes\n    labels:\n      x.base: \"1\"\n",
+		"base.yaml":        "services:\n  base:\n    environment:\n      FROM_BASE: yes\n    labels:\n      x.base: \"1\"\n",
 		"inc/compose.yaml": "services:\n  included:\n    image: busybox\n",
 	})
 	if got := strings.Fields(p.compose("config", "--services")); strings.Join(got, ",") != "included,web" {
