@@ -10,12 +10,15 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+	"github.com/sirupsen/logrus"
 )
 
-// Warn receives Compose's warnings (the CLI prints them on stderr).
+// Warn receives Compose's plain notices (the CLI points it at stderr).
 var Warn io.Writer = io.Discard
 
-func warnf(format string, a ...any) { fmt.Fprintf(Warn, "WARN[0000] "+format+"\n", a...) }
+// warnf warns through logrus, as Compose and compose-go do, so that the
+// wording and layout match theirs (level=warning msg=... off a terminal).
+func warnf(format string, a ...any) { logrus.Warnf(format, a...) }
 
 // usedNetworks are the project networks the enabled services join.
 func usedNetworks(p *types.Project) []string {

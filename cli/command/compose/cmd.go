@@ -10,6 +10,7 @@ import (
 	"github.com/berth-project/berth/cli/command"
 	"github.com/berth-project/berth/compose"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 )
 
@@ -47,6 +48,7 @@ func (e *env) service() *compose.Service {
 		p = &compose.PlainProgress{W: e.c.Err()}
 	}
 	compose.Warn = e.c.Err()
+	logrus.SetOutput(e.c.Err())
 	return compose.New(e.c.Client(), p)
 }
 
@@ -54,6 +56,7 @@ func (e *env) service() *compose.Service {
 // data, such as ps or port).
 func (e *env) quiet() *compose.Service {
 	compose.Warn = e.c.Err()
+	logrus.SetOutput(e.c.Err())
 	return compose.New(e.c.Client(), nil)
 }
 
