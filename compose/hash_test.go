@@ -20,7 +20,7 @@ func TestServiceHash(t *testing.T) {
 		same bool
 	}{
 		{"scale does not count", func(s *types.ServiceConfig) { s.Scale = &two }, true},
-		{"replicas do not count", func(s *types.ServiceConfig) { s.Deploy = &types.DeployConfig{Replicas: &two} }, false},
+		{"a deploy section counts, even with replicas only", func(s *types.ServiceConfig) { s.Deploy = &types.DeployConfig{Replicas: &two} }, false},
 		{"depends_on does not count", func(s *types.ServiceConfig) {
 			s.DependsOn = types.DependsOnConfig{"db": {Condition: "service_started"}}
 		}, true},
