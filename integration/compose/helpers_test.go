@@ -1,6 +1,7 @@
 package compose
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"testing"
@@ -14,3 +15,5 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func errorf(format string, a ...any) error { return fmt.Errorf(format, a...) }
