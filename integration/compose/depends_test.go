@@ -105,3 +105,41 @@ func TestDependsOnCycle(t *testing.T) {
 		t.Fatalf("exit %d, containers %v", code, p.containers())
 	}
 }
+
+// TestFailedUpThenDown: an up that fails halfway (a container that cannot
+// start) leaves labelled objects that down removes completely.
+func TestFailedUpThenDown(t *testing.T) {
+	p := newProject(t, "halfway", map[string]string{"compose.yaml": `services:
+  ok:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+    volumes: [vol:/v]
+  broken:
+    image: busybox
+    command: ["/no/such/binary"]
+    depends_on: [ok]
+volumes:
+  vol:
+`})
+	out, code := p.composeFail("up", "-d")
+	mustContain(t, out, "Container halfway-broken-1  Error", "Error response from daemon")
+	if code != 1 {
+		t.Errorf("exit code %d", code)
+	}
+	if cs := p.containers(); cs["halfway-ok-1"].State != "running" || cs["halfway-broken-1"].ID == "" {
+		t.Fatalf("state after the failed up: %v", cs)
+	}
+	p.compose("down", "-v", "-t", "0")
+	if cs := p.containers(); len(cs) != 0 {
+		t.Fatalf("down left %v", cs)
+	}
+	for _, args := range [][]string{
+		{"network", "ls", "-q", "--filter", "label=com.docker.compose.project=halfway"},
+		{"volume", "ls", "-q", "--filter", "label=com.docker.compose.project=halfway"},
+	} {
+		if out, _ := p.run(args...); strings.TrimSpace(out) != "" {
+			t.Errorf("%v left %q", args, out)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/berth-project/berth/compose"
 	"github.com/spf13/cobra"
@@ -20,7 +21,12 @@ func newStartCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.service().Start(cmd.Context(), p, compose.StartOptions{Services: args, Wait: wait})
+			if err := checkServices(p.ServiceNames(), args); err != nil {
+				return err
+			}
+			return e.service().Start(cmd.Context(), p, compose.StartOptions{
+				Services: args, Wait: wait, WaitTimeout: time.Duration(waitTimeout) * time.Second,
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "Wait for services to be running|healthy. Implies detached mode.")

@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/berth-project/berth/cli/command"
@@ -53,6 +54,10 @@ func newRunCommand(e *env) *cobra.Command {
 				vc, err := format.ParseVolume(v)
 				if err != nil {
 					return err
+				}
+				// A relative bind is relative to the project, as in the file.
+				if vc.Type == types.VolumeTypeBind && !filepath.IsAbs(vc.Source) {
+					vc.Source = filepath.Join(p.WorkingDir, vc.Source)
 				}
 				o.Volumes = append(o.Volumes, vc)
 			}
