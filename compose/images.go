@@ -84,11 +84,13 @@ type PullOptions struct {
 // Pull pulls the images of the services that have an image key.
 func (s *Service) Pull(ctx context.Context, p *types.Project, o PullOptions) error {
 	var errs []error
+	seen := map[string]bool{}
 	for _, name := range p.ServiceNames() {
 		svc := p.Services[name]
-		if svc.Image == "" {
+		if svc.Image == "" || seen[svc.Image] {
 			continue
 		}
+		seen[svc.Image] = true
 		if err := s.pullOne(ctx, name, svc.Image, o.Quiet); err != nil {
 			if svc.Build != nil || o.IgnoreFailures {
 				warnf("%s", err)
@@ -123,11 +125,14 @@ type PushOptions struct {
 // Push pushes the images of the services that have an image key.
 func (s *Service) Push(ctx context.Context, p *types.Project, o PushOptions) error {
 	var errs []error
+	seen := map[string]bool{}
 	for _, name := range p.ServiceNames() {
 		svc := p.Services[name]
-		if svc.Image == "" {
+		// Services sharing an image push it once.
+		if svc.Image == "" || seen[svc.Image] {
 			continue
 		}
+		seen[svc.Image] = true
 		s.event("Image "+svc.Image, "Pushing")
 		resp, err := s.API.ImagePush(ctx, svc.Image, client.ImagePushOptions{RegistryAuth: "e30="})
 		if err == nil {
