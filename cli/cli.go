@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/berth-project/berth/cli/command"
+	composecmd "github.com/berth-project/berth/cli/command/compose"
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
@@ -173,6 +174,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	volume.AddCommands(root, c)
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
+	root.AddCommand(composecmd.NewCommand(c))
 	for _, e := range extra {
 		root.AddCommand(e)
 	}
