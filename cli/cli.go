@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth-project/berth/cli/command/builder"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/berth-project/berth/cli/command"
+	composecmd "github.com/berth-project/berth/cli/command/compose"
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
@@ -173,6 +175,8 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
 	system.AddCommands(root, c)
+	builder.AddCommands(root, c)
+	root.AddCommand(composecmd.NewCommand(c))
 	for _, e := range extra {
 		root.AddCommand(e)
 	}
