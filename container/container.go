@@ -91,6 +91,9 @@ type Container struct {
 	RestartCount   int
 	// HasBeenStarted distinguishes "created" from "exited" after a failure.
 	HasBeenStarted bool
+	// HasBeenManuallyStopped: a stop or kill by the user, which the
+	// unless-stopped policy respects across daemon restarts.
+	HasBeenManuallyStopped bool
 	// Runtime is the OCI runtime name used at start.
 	Runtime string
 	// MountPoints are the volumes, binds and --mount tmpfs, by destination.
@@ -101,6 +104,7 @@ type Container struct {
 	Removed bool `json:"-"`
 
 	changed chan struct{}
+	restart *RestartManager
 }
 
 // Lock/Unlock guard the record's fields.

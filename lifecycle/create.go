@@ -221,14 +221,11 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 	if err := oci.Validate(cfg, hc); err != nil {
 		return err
 	}
-	switch hc.RestartPolicy.Name {
-	case "", "no":
-	case "always", "unless-stopped", "on-failure":
-		if hc.AutoRemove {
-			return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
-		}
-	default:
-		return errdefs.InvalidParameter("invalid restart policy '%s'", hc.RestartPolicy.Name)
+	if err := containertypes.ValidateRestartPolicy(hc.RestartPolicy); err != nil {
+		return errdefs.InvalidParameter("%v", err)
+	}
+	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != containertypes.RestartPolicyDisabled {
+		return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
 	}
 	if hc.LogConfig.Type != "" {
 		switch hc.LogConfig.Type {

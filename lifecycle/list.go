@@ -116,7 +116,8 @@ func (s *Service) ancestorIDs(refs []string) map[string]bool {
 // matches applies the list filters; called with c locked.
 func (s *Service) matches(c *container.Container, opts containerrouter.ListOptions, f filters.Args, exited []int, ancestors map[string]bool) bool {
 	status := string(displayStatus(c))
-	if !opts.All && !c.IsRunning() && !f.Contains("status") && !f.Contains("exited") {
+	// Docker counts a restarting container as running (ps shows it).
+	if !opts.All && !c.IsRunning() && c.State.Status != containertypes.StateRestarting && !f.Contains("status") && !f.Contains("exited") {
 		return false
 	}
 	if !f.ExactMatch("status", status) {
@@ -267,6 +268,8 @@ func statusAt(st container.State, now time.Time) string {
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
 	case st.Status == containertypes.StatePaused:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+	case st.Status == containertypes.StateRestarting:
+		return "Restarting (" + strconv.Itoa(st.ExitCode) + ") " + units.HumanDuration(now.Sub(st.FinishedAt)) + " ago"
 	case st.Status == containertypes.StateDead:
 		return "Dead"
 	case st.Status == containertypes.StateExited && !st.FinishedAt.IsZero():

@@ -53,5 +53,6 @@ func (s *Service) Restore(ctx context.Context) error {
 		_, _ = s.layers.Mount(c.ID)
 		s.handleExit(c, st)
 	}
+	s.restartPolicyContainers(ctx)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/container"
@@ -54,6 +55,10 @@ type Service struct {
 	net    *network.Manager // nil when the default bridge is disabled
 	events *events.Bus
 	vols   Volumes // nil: volume mounts answer not implemented
+
+	// stopping is set once the daemon shuts down: exits then are not
+	// restarts nor manual stops.
+	stopping atomic.Bool
 
 	mu      sync.Mutex
 	shims   map[string]*client.Shim
@@ -139,6 +144,12 @@ func trimSlash(name string) string {
 // Shutdown stops running containers (no live-restore) or just drops shim
 // connections (live-restore).
 func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
+	s.stopping.Store(true)
+	for _, c := range s.store.List() {
+		c.Lock()
+		c.CancelRestart()
+		c.Unlock()
+	}
 	if liveRestore {
 		s.mu.Lock()
 		for _, sh := range s.shims {

@@ -27,12 +27,16 @@ func (s *Service) ContainerStart(ctx context.Context, name string) error {
 	}
 	c.Lock()
 	defer c.Unlock()
-	if c.IsRunning() {
+	if c.IsRunning() || c.State.Status == containertypes.StateRestarting {
 		return errdefs.NotModified("container already started")
 	}
 	if c.State.Removing || c.Removed {
 		return errdefs.Conflict("cannot start container %s: container is marked for removal", c.ShortID())
 	}
+	// A manual start judges the next exits afresh (Docker zeroes the
+	// count too) and forgets an earlier manual stop.
+	c.ResetRestartManager(true)
+	c.HasBeenManuallyStopped = false
 	if err := s.start(ctx, c); err != nil {
 		// Attaches waiting for this start end now: there is no output.
 		s.endPending(c.ID)
@@ -264,14 +268,15 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	c.State.ExitCode = status.ExitCode
 	c.State.OOMKilled = status.OOMKilled
 	c.State.Error = status.Error
-	c.State.FinishedAt = status.ExitedAt.UTC()
-	if c.State.FinishedAt.IsZero() {
-		c.State.FinishedAt = time.Now().UTC()
+	if status.ExitedAt.IsZero() {
+		status.ExitedAt = time.Now()
 	}
+	c.State.FinishedAt = status.ExitedAt.UTC()
+	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	restarting := !c.State.Removing && !c.Removed && s.scheduleRestart(c, status)
 	_ = s.store.Save(c)
 	c.Notify()
-	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing
-	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing && !restarting
 	c.Unlock()
 	tr.mark("save")
 	if autoRemove {

@@ -29,6 +29,9 @@ func (s *Service) ContainerUpdate(ctx context.Context, name string, cfg *contain
 	if c.HostConfig.AutoRemove && cfg.RestartPolicy.Name != "" && cfg.RestartPolicy.Name != "no" {
 		return containertypes.UpdateResponse{}, errdefs.InvalidParameter("Restart policy cannot be updated because AutoRemove is enabled for the container")
 	}
+	if err := containertypes.ValidateRestartPolicy(cfg.RestartPolicy); err != nil {
+		return containertypes.UpdateResponse{}, errdefs.InvalidParameter("%v", err)
+	}
 	res := c.HostConfig.Resources
 	applyResources(&res, &cfg.Resources)
 	lr, err := oci.Resources(&res)
@@ -43,6 +46,7 @@ func (s *Service) ContainerUpdate(ctx context.Context, name string, cfg *contain
 	c.HostConfig.Resources = res
 	if cfg.RestartPolicy.Name != "" {
 		c.HostConfig.RestartPolicy = cfg.RestartPolicy
+		c.RestartManager().SetPolicy(cfg.RestartPolicy)
 	}
 	if err := s.store.Save(c); err != nil {
 		return containertypes.UpdateResponse{}, err
