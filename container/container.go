@@ -23,6 +23,9 @@ type State struct {
 	FinishedAt time.Time
 	// Removing marks a removal in progress (status "removing").
 	Removing bool
+	// Health is present for a container with a health check (from
+	// creation, as clients dereference it), nil otherwise.
+	Health *containertypes.Health `json:",omitempty"`
 }
 
 // Endpoint is the container's attachment to one network while it runs:

@@ -81,6 +81,9 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		State:            container.State{Status: containertypes.StateCreated},
 		MountPoints:      mounts,
 	}
+	if container.HasHealthcheck(cfg.Healthcheck) {
+		c.State.Health = container.NewHealth()
+	}
 	c.Path, c.Args = commandLine(cfg)
 	if kind := parseNetMode(hc.NetworkMode).kind; c.Config.Hostname == "" && kind != modeHost && kind != modeContainer {
 		c.Config.Hostname = id[:12]
@@ -176,10 +179,7 @@ func mergeImageConfig(user *containertypes.Config, img *image.Image) *containert
 		}
 		cfg.Volumes = vols
 	}
-	if cfg.Healthcheck == nil && img.Config.Config.Healthcheck != nil {
-		hc := *img.Config.Config.Healthcheck
-		cfg.Healthcheck = &containertypes.HealthConfig{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout, StartPeriod: hc.StartPeriod, StartInterval: hc.StartInterval, Retries: hc.Retries}
-	}
+	cfg.Healthcheck = mergeHealthcheck(cfg.Healthcheck, img.Config.Config.Healthcheck)
 	if cfg.Labels == nil {
 		cfg.Labels = map[string]string{}
 	}
@@ -219,6 +219,9 @@ func isHostNetwork(hc *containertypes.HostConfig) bool { return hc.NetworkMode =
 // create leaves nothing behind.
 func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containertypes.HostConfig) error {
 	if err := oci.Validate(cfg, hc); err != nil {
+		return err
+	}
+	if err := validateHealthcheck(cfg.Healthcheck); err != nil {
 		return err
 	}
 	if err := containertypes.ValidateRestartPolicy(hc.RestartPolicy); err != nil {

@@ -40,6 +40,7 @@ func (s *Service) ContainerInspect(ctx context.Context, name string, size bool) 
 			Error:      st.Error,
 			StartedAt:  timeOrZero(st.StartedAt),
 			FinishedAt: timeOrZero(st.FinishedAt),
+			Health:     copyHealth(st.Health),
 		},
 		Image:           c.ImageID,
 		ResolvConfPath:  c.ResolvConfPath,

@@ -26,6 +26,11 @@ func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOp
 	if err := f.Validate(listFilters...); err != nil {
 		return nil, err
 	}
+	for _, h := range f.Get("health") {
+		if containertypes.ValidateHealthStatus(containertypes.HealthStatus(h)) != nil {
+			return nil, errdefs.InvalidParameter("Unrecognised filter value for health: %s", h)
+		}
+	}
 	for _, st := range f.Get("status") {
 		if err := containertypes.ValidateContainerState(containertypes.ContainerState(st)); err != nil {
 			return nil, errdefs.InvalidParameter("invalid filter 'status=%s'", st)
@@ -163,7 +168,7 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 			return false
 		}
 	}
-	if f.Contains("health") && !f.ExactMatch("health", "none") {
+	if f.Contains("health") && !f.ExactMatch("health", healthStatus(c)) {
 		return false
 	}
 	if vols := f.Get("volume"); len(vols) > 0 && !slices.ContainsFunc(vols, func(v string) bool { return mountedVolume(c, v) }) {
@@ -219,6 +224,9 @@ func summary(c *container.Container) containertypes.Summary {
 		Status:  statusText(c),
 		Mounts:  apiMounts(c),
 	}
+	if h := c.State.Health; h != nil {
+		sum.Health = &containertypes.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
+	}
 	mode := string(c.HostConfig.NetworkMode)
 	if mode == "" || mode == "default" {
 		mode = "bridge"
@@ -264,6 +272,8 @@ func statusAt(st container.State, now time.Time) string {
 	switch {
 	case st.Removing:
 		return "Removal In Progress"
+	case st.Status == containertypes.StateRunning && st.Health != nil:
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (" + container.HealthString(st.Health) + ")"
 	case st.Status == containertypes.StateRunning:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
 	case st.Status == containertypes.StatePaused:

@@ -39,6 +39,7 @@ func (s *Service) Restore(ctx context.Context) error {
 					fmt.Fprintf(os.Stderr, "restore %s: %v\n", c.ShortID(), derr)
 				}
 			}
+			s.startHealth(c, sh)
 			c.Unlock()
 			go s.monitor(c, sh)
 			continue

@@ -65,6 +65,7 @@ type Service struct {
 	execs   map[string]*execConfig
 	pending map[string][]*pendingAttach // attaches waiting for start
 	dns     map[string]*dns.Server      // embedded DNS per container
+	probes  map[string]chan struct{}    // health monitors: closed to stop
 }
 
 var _ containerrouter.Backend = (*Service)(nil)
@@ -85,6 +86,7 @@ func New(cfg Config, store *container.Store, images *image.Service, layers *laye
 		execs:   map[string]*execConfig{},
 		pending: map[string][]*pendingAttach{},
 		dns:     map[string]*dns.Server{},
+		probes:  map[string]chan struct{}{},
 	}, nil
 }
 

@@ -188,7 +188,8 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	s.shims[c.ID] = sh
 	s.mu.Unlock()
 
-	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC()}
+	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC(), Health: c.State.Health}
+	s.startHealth(c, sh)
 	c.HasBeenStarted = true
 	c.Runtime = c.HostConfig.Runtime
 	if err := s.store.Save(c); err != nil {
@@ -263,6 +264,7 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	c.Lock()
 	s.releaseRunResources(c, tr)
 	tr.mark("release")
+	s.stopHealth(c)
 	c.State.Status = containertypes.StateExited
 	c.State.Pid = 0
 	c.State.ExitCode = status.ExitCode

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,3 +89,5 @@ func post(t *testing.T, d *testutil.Daemon, path string, body []byte) (int, stri
 	_ = json.NewDecoder(resp.Body).Decode(&e)
 	return resp.StatusCode, e.Message
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
