@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,3 +92,13 @@ func post(t *testing.T, d *testutil.Daemon, path string, body []byte) (int, stri
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// rootDevice is the block device behind / (for --device-*-bps).
+func rootDevice(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("findmnt", "-n", "-o", "SOURCE", "/").Output()
+	if err != nil {
+		t.Skip("findmnt:", err)
+	}
+	return strings.TrimSpace(string(out))
+}
