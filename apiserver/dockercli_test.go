@@ -13,7 +13,7 @@ import (
 )
 
 // TestDockerCLI drives the server with the real docker CLI (v28 here), so
-// its actual request bodies go through the strict decoding and its
+// its actual request bodies go through the decoding and its
 // hijack/wait handling of `docker run -i` and `docker exec` is exercised.
 func TestDockerCLI(t *testing.T) {
 	bin, err := exec.LookPath("docker")

@@ -25,14 +25,12 @@ func CheckForJSON(r *http.Request) error {
 }
 
 // ReadJSON decodes the request body into v. An empty body leaves v alone.
-// Malformed JSON, wrongly typed fields and trailing data are bad requests.
-func ReadJSON(r *http.Request, v any) error { return readJSON(r, v, false) }
-
-// ReadJSONStrict is ReadJSON that also rejects unknown fields; used for
-// create bodies, where a typo would otherwise silently be ignored.
-func ReadJSONStrict(r *http.Request, v any) error { return readJSON(r, v, true) }
-
-func readJSON(r *http.Request, v any, strict bool) error {
+// Unknown fields are ignored, as dockerd ignores them: clients send fields
+// of other API versions (docker-py's exec "Container", NetworkingConfig
+// keyed by a network name) and expect them to be dropped. Malformed JSON,
+// wrongly typed fields and trailing data are bad requests worded as
+// dockerd words them ("invalid JSON: <decoder error>").
+func ReadJSON(r *http.Request, v any) error {
 	if err := CheckForJSON(r); err != nil {
 		return err
 	}
@@ -40,40 +38,18 @@ func readJSON(r *http.Request, v any, strict bool) error {
 		return nil
 	}
 	dec := json.NewDecoder(r.Body)
-	if strict {
-		dec.DisallowUnknownFields()
-	}
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return jsonError(err)
+		return errdefs.InvalidParameter("invalid JSON: %v", err)
 	}
 	// A second document (or garbage) after the first is a client bug.
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		return errdefs.InvalidParameter("invalid JSON: unexpected content after JSON body")
+		return errdefs.InvalidParameter("unexpected content after JSON")
 	}
 	return nil
-}
-
-// jsonError turns decoder errors into messages that name the field.
-func jsonError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return errdefs.InvalidParameter("invalid JSON: %s (at offset %d)", syn.Error(), syn.Offset)
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			field = "body"
-		}
-		return errdefs.InvalidParameter("invalid JSON: field %s: cannot use %s as %s", field, typ.Value, typ.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errdefs.InvalidParameter("invalid JSON: unexpected end of body")
-	}
-	return errdefs.InvalidParameter("invalid JSON: %v", err)
 }
 
 // WriteJSON writes v with status code as application/json.

@@ -10,21 +10,12 @@ import (
 	"github.com/moby/moby/api/types/container"
 )
 
-// execCreateBody is the exec create body plus fields older clients still
-// send, so strict decoding accepts their real requests.
-type execCreateBody struct {
-	container.ExecCreateRequest
-	// Detach was part of the client's ExecOptions up to docker CLI v28; the
-	// daemon never used it at create time.
-	Detach bool `json:",omitempty"`
-}
-
 func (c *containerRouter) execCreate(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	var body execCreateBody
-	if err := httputils.ReadJSONStrict(r, &body); err != nil {
+	var body container.ExecCreateRequest
+	if err := httputils.ReadJSON(r, &body); err != nil {
 		return err
 	}
-	req := body.ExecCreateRequest
+	req := body
 	if len(req.Cmd) == 0 {
 		return errdefs.InvalidParameter("No exec command specified")
 	}

@@ -18,7 +18,7 @@ func (c *containerRouter) create(ctx context.Context, w http.ResponseWriter, r *
 		return err
 	}
 	var req container.CreateRequest
-	if err := httputils.ReadJSONStrict(r, &req); err != nil {
+	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}
 	if req.Config == nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // Backend is everything the network routes need. The router has already
-// validated filter names and values, decoded the bodies strictly, applied
+// validated filter names and values, decoded the bodies, applied
 // the API-version rules and defaulted an empty Driver to "bridge"; the
 // backend owns name/ID resolution ("network %s not found" as NotFound,
 // ambiguity as InvalidParameter), the pre-defined network rules and the

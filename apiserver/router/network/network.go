@@ -173,7 +173,7 @@ func (n *networkRouter) create(ctx context.Context, w http.ResponseWriter, r *ht
 		return err
 	}
 	var req createRequest
-	if err := httputils.ReadJSONStrict(r, &req); err != nil {
+	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}
 	create := req.CreateRequest
@@ -200,7 +200,7 @@ func (n *networkRouter) connect(ctx context.Context, w http.ResponseWriter, r *h
 		return err
 	}
 	var req network.ConnectRequest
-	if err := httputils.ReadJSONStrict(r, &req); err != nil {
+	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}
 	// Docker ignored EndpointConfig.MacAddress on connect before API 1.54.
@@ -219,7 +219,7 @@ func (n *networkRouter) disconnect(ctx context.Context, w http.ResponseWriter, r
 		return err
 	}
 	var req network.DisconnectRequest
-	if err := httputils.ReadJSONStrict(r, &req); err != nil {
+	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}
 	if err := n.b.NetworkDisconnect(ctx, vars["id"], req); err != nil {

@@ -132,7 +132,7 @@ func TestRoutes(t *testing.T) {
 		{"POST", "/volumes/create", `{"Name":"v2","DriverOpts":{"x":"1"}}`, 400, `create v2: invalid option: "x"`},
 		{"POST", "/volumes/create", `{"Name":"v2","Driver":"nfsplugin"}`, 404, `create v2: error looking up volume plugin nfsplugin: plugin "nfsplugin" not found`},
 		{"POST", "/volumes/create", `{"Name":"v3","ClusterVolumeSpec":{}}`, 501, "cluster volumes are not implemented"},
-		{"POST", "/volumes/create", `{"Name":`, 400, "invalid JSON: unexpected end of body"},
+		{"POST", "/volumes/create", `{"Name":`, 400, "invalid JSON: unexpected EOF"},
 		{"DELETE", "/volumes/data", "", 409, "remove data: volume is in use - [c0ffee]"},
 		{"DELETE", "/volumes/data?force=1", "", 409, "remove data: volume is in use - [c0ffee]"},
 		{"DELETE", "/volumes/nope", "", 404, "get nope: no such volume"},
