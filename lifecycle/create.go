@@ -38,6 +38,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
 		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no command specified")
 	}
+	warnings := discardUnsupported(&hc.Resources)
 	if err := s.validateHostConfig(cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
@@ -121,7 +122,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		return containertypes.CreateResponse{}, err
 	}
 	s.logEvent(c, "create", nil)
-	return containertypes.CreateResponse{ID: id, Warnings: []string{}}, nil
+	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
 // mergeImageConfig applies the image's defaults under the user's config,

@@ -274,6 +274,12 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 		status.ExitedAt = time.Now()
 	}
 	c.State.FinishedAt = status.ExitedAt.UTC()
+	if status.OOMKilled {
+		// Docker reports the kernel's OOM kill before the exit. The
+		// shim tells us at exit, so an OOM kill of a child process that
+		// leaves the container running is not reported.
+		s.logEvent(c, "oom", nil)
+	}
 	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
 	restarting := !c.State.Removing && !c.Removed && s.scheduleRestart(c, status)
 	_ = s.store.Save(c)

@@ -102,3 +102,5 @@ func rootDevice(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+func testutilExit(err error) int { return testutil.ExitCode(err) }
