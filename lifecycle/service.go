@@ -178,6 +178,19 @@ func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
 	wg.Wait()
 }
 
+// AnyRunning reports whether a container runs (or is paused).
+func (s *Service) AnyRunning() bool {
+	for _, c := range s.store.List() {
+		c.Lock()
+		running := c.IsRunning()
+		c.Unlock()
+		if running {
+			return true
+		}
+	}
+	return false
+}
+
 // removeCgroupParent removes the (by then empty) parent cgroup that the
 // runtime created for our containers in every hierarchy; rmdir fails
 // harmlessly while a container still lives in it.
