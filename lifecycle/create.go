@@ -42,6 +42,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if err := s.validateHostConfig(cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
+	s.mergeLogConfig(hc)
 	netConf, err := s.prepareNetworking(cfg, hc, req.NetworkingConfig)
 	if err != nil {
 		return containertypes.CreateResponse{}, err
@@ -252,6 +253,29 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 	return nil
 }
 
+// mergeLogConfig records the effective log driver at create, as dockerd
+// does: inspect shows it (docker-py reads the output of a foreground run
+// only when it says json-file or journald), and a container on the
+// daemon's driver gets the daemon's log-opts it did not set itself.
+func (s *Service) mergeLogConfig(hc *containertypes.HostConfig) {
+	if hc.LogConfig.Type == "" {
+		hc.LogConfig.Type = s.cfg.LogDriver
+	}
+	if hc.LogConfig.Config == nil {
+		hc.LogConfig.Config = map[string]string{}
+	}
+	if hc.LogConfig.Type != s.cfg.LogDriver {
+		return
+	}
+	for k, v := range s.cfg.LogOpts {
+		if _, ok := hc.LogConfig.Config[k]; !ok {
+			hc.LogConfig.Config[k] = v
+		}
+	}
+}
+
+// logDriver is the container's driver; records made before create merged
+// the daemon's default have an empty Type.
 func (s *Service) logDriver(c *container.Container) string {
 	if t := c.HostConfig.LogConfig.Type; t != "" {
 		return t

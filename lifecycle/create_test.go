@@ -101,3 +101,28 @@ func TestMergeImageConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeLogConfig(t *testing.T) {
+	s := &Service{cfg: Config{LogDriver: "json-file", LogOpts: map[string]string{"max-size": "10m", "max-file": "3"}}}
+	tests := []struct {
+		name string
+		in   containertypes.LogConfig
+		want containertypes.LogConfig
+	}{
+		{"daemon default", containertypes.LogConfig{},
+			containertypes.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "10m", "max-file": "3"}}},
+		{"opts without driver", containertypes.LogConfig{Config: map[string]string{"max-size": "1m"}},
+			containertypes.LogConfig{Type: "json-file", Config: map[string]string{"max-size": "1m", "max-file": "3"}}},
+		{"other driver keeps its own", containertypes.LogConfig{Type: "none"},
+			containertypes.LogConfig{Type: "none", Config: map[string]string{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hc := &containertypes.HostConfig{LogConfig: tt.in}
+			s.mergeLogConfig(hc)
+			if !reflect.DeepEqual(hc.LogConfig, tt.want) {
+				t.Fatalf("got %+v, want %+v", hc.LogConfig, tt.want)
+			}
+		})
+	}
+}

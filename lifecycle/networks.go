@@ -2,8 +2,10 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -329,6 +331,12 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 				c.Endpoints = c.Endpoints[:len(c.Endpoints)-1]
 				delete(c.NetworkingConfig.EndpointsConfig, n.Name)
 				return err
+			}
+			// As Docker's sandbox does, point resolv.conf at the embedded
+			// server now that there are names to resolve. Written in place:
+			// the container sees this inode through its bind mount.
+			if err := os.WriteFile(c.ResolvConfPath, s.resolvConf(c), 0o644); err != nil {
+				return fmt.Errorf("update resolv.conf: %w", err)
 			}
 		}
 	}

@@ -214,8 +214,8 @@ func containerEnv(c *container.Container, links []string) []string {
 }
 
 func (s *Service) logLimits(c *container.Container) (int64, int) {
-	// --log-opt without --log-driver arrives with an empty Type; the
-	// container's options still win over the daemon's, as in Docker.
+	// Create merged the daemon's options into the container's; records
+	// made before that carry neither Type nor options.
 	opts := s.cfg.LogOpts
 	if c.HostConfig.LogConfig.Type != "" || len(c.HostConfig.LogConfig.Config) > 0 {
 		opts = c.HostConfig.LogConfig.Config

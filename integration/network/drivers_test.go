@@ -223,19 +223,27 @@ func TestMultiSubnet(t *testing.T) {
 				if !strings.Contains(out, c1+"="+p1+".254 ") || !strings.Contains(out, c2+"="+p2+".254 ") || !strings.Contains(out, "::/64=") {
 					t.Fatalf("%s: inspect IPAM: %s", driver, out)
 				}
+				// The first IPv4 pool is the first one the daemon was sent. The
+				// docker CLI sends --subnet flags in map order (its
+				// consolidateIpam ranges over a map), so that may be either;
+				// the daemon, like dockerd, keeps the order it received.
+				first, firstPrefix, other := c1, p1, p2
+				if strings.Index(out, c2+"=") < strings.Index(out, c1+"=") {
+					first, firstPrefix, other = c2, p2, p1
+				}
 				a, b := uniq("msa"), uniq("msb")
 				must(t, run, "run", "-d", "--name", a, "--network", net, "busybox", "sleep", "300")
 				defer run("rm", "-f", a)
-				must(t, run, "run", "-d", "--name", b, "--network", net, "--ip", p2+".7", "busybox", "sleep", "300")
+				must(t, run, "run", "-d", "--name", b, "--network", net, "--ip", other+".7", "busybox", "sleep", "300")
 				defer run("rm", "-f", b)
 				f := "{{(index .NetworkSettings.Networks \"" + net + "\").IPAddress}} {{(index .NetworkSettings.Networks \"" + net + "\").Gateway}}"
-				if got := strings.Fields(must(t, run, "inspect", "-f", f, a)); len(got) != 2 || !strings.HasPrefix(got[0], p1+".") || got[1] != p1+".254" {
-					t.Fatalf("%s: first container: %v", driver, got)
+				if got := strings.Fields(must(t, run, "inspect", "-f", f, a)); len(got) != 2 || !strings.HasPrefix(got[0], firstPrefix+".") || got[1] != firstPrefix+".254" {
+					t.Fatalf("%s: first container not in the first pool %s: %v", driver, first, got)
 				}
-				if got := strings.Fields(must(t, run, "inspect", "-f", f, b)); len(got) != 2 || got[0] != p2+".7" || got[1] != p2+".254" {
-					t.Fatalf("%s: --ip in the second subnet: %v", driver, got)
+				if got := strings.Fields(must(t, run, "inspect", "-f", f, b)); len(got) != 2 || got[0] != other+".7" || got[1] != other+".254" {
+					t.Fatalf("%s: --ip in the other subnet: %v", driver, got)
 				}
-				if out := must(t, run, "exec", b, "ip", "route"); !strings.Contains(out, "default via "+p2+".254") {
+				if out := must(t, run, "exec", b, "ip", "route"); !strings.Contains(out, "default via "+other+".254") {
 					t.Fatalf("%s: routes of the second-subnet container:\n%s", driver, out)
 				}
 				if driver == "bridge" {
@@ -247,7 +255,7 @@ func TestMultiSubnet(t *testing.T) {
 						}
 					}
 					// Across the subnets through the bridge's gateways.
-					if out, err := run("exec", a, "ping", "-c1", "-W2", p2+".7"); err != nil {
+					if out, err := run("exec", a, "ping", "-c1", "-W2", other+".7"); err != nil {
 						t.Fatalf("ping across subnets: %v\n%s", err, out)
 					}
 				}

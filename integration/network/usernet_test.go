@@ -118,9 +118,18 @@ func TestConnectDisconnect(t *testing.T) {
 					t.Fatalf("ping %s from peer:\n%s", host, out)
 				}
 			}
+			// The connected container resolves the network's names too: its
+			// resolv.conf now points at the embedded server (issue 14).
+			out = must(t, run, "exec", c, "ping", "-c1", "-W2", peer)
+			if !strings.Contains(out, prefix+".") {
+				t.Fatalf("ping %s from the connected container:\n%s", peer, out)
+			}
 			mustFail(t, run, "already exists in network", "network", "connect", net, c)
 
 			must(t, run, "network", "disconnect", net, c)
+			if out, err := run("exec", c, "ping", "-c1", "-W1", peer); err == nil {
+				t.Fatalf("%s still reaches %s after disconnect:\n%s", c, peer, out)
+			}
 			out = must(t, run, "exec", c, "ip", "-o", "-4", "addr")
 			if strings.Contains(out, prefix+".") {
 				t.Fatalf("address left after disconnect:\n%s", out)
