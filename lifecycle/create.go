@@ -12,8 +12,9 @@ import (
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/logger"
+	"github.com/berth-project/berth/logger/drivers"
 	"github.com/berth-project/berth/runtime/oci"
-	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 )
@@ -93,7 +94,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	hc.Links = normalizeLinks(name, hc.Links)
 	dir := s.containerDir(id)
 	c.LogPath = filepath.Join(dir, id+"-json.log")
-	if s.logDriver(c) == "none" {
+	if drv := s.logDriver(c); drv == "none" || drivers.Remote(drv) && c.HostConfig.LogConfig.Config["cache-disabled"] == "true" {
 		c.LogPath = ""
 	}
 	c.HostnamePath = filepath.Join(dir, "hostname")
@@ -232,23 +233,24 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != containertypes.RestartPolicyDisabled {
 		return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
 	}
-	if hc.LogConfig.Type != "" {
-		switch hc.LogConfig.Type {
-		case "json-file", "none", "local":
-		default:
-			return errdefs.NotImplemented("logging driver %q: not implemented", hc.LogConfig.Type)
-		}
+	// The effective driver and options: the daemon's when none is named
+	// (mergeLogConfig records the same at create).
+	lc := hc.LogConfig
+	if lc.Type == "" {
+		lc.Type = s.cfg.LogDriver
 	}
-	for k, v := range hc.LogConfig.Config {
-		switch k {
-		case "max-size":
-			if _, err := units.RAMInBytes(v); err != nil {
-				return errdefs.InvalidParameter("failed to create task for container: invalid max-size: %s", v)
-			}
-		case "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size":
-		default:
-			return errdefs.InvalidParameter("unknown log opt '%s' for json-file log driver", k)
+	if lc.Type == s.cfg.LogDriver {
+		merged := map[string]string{}
+		for k, v := range s.cfg.LogOpts {
+			merged[k] = v
 		}
+		for k, v := range lc.Config {
+			merged[k] = v
+		}
+		lc.Config = merged
+	}
+	if err := logger.ValidateOpts(lc.Type, lc.Config); err != nil {
+		return errdefs.InvalidParameter("%v", err)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ func (s *Service) Restore(ctx context.Context) error {
 				}
 			}
 			s.startHealth(c, sh)
+			s.restoreShipping(c)
 			c.Unlock()
 			go s.monitor(c, sh)
 			continue

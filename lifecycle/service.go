@@ -66,6 +66,8 @@ type Service struct {
 	pending map[string][]*pendingAttach // attaches waiting for start
 	dns     map[string]*dns.Server      // embedded DNS per container
 	probes  map[string]chan struct{}    // health monitors: closed to stop
+	// shippers follow the logs of containers on remote log drivers.
+	shippers map[string]*shipper
 }
 
 var _ containerrouter.Backend = (*Service)(nil)
@@ -82,11 +84,12 @@ func New(cfg Config, store *container.Store, images *image.Service, layers *laye
 	}
 	return &Service{
 		cfg: cfg, store: store, images: images, layers: layers, net: net, events: bus, vols: vols,
-		shims:   map[string]*client.Shim{},
-		execs:   map[string]*execConfig{},
-		pending: map[string][]*pendingAttach{},
-		dns:     map[string]*dns.Server{},
-		probes:  map[string]chan struct{}{},
+		shims:    map[string]*client.Shim{},
+		execs:    map[string]*execConfig{},
+		pending:  map[string][]*pendingAttach{},
+		dns:      map[string]*dns.Server{},
+		probes:   map[string]chan struct{}{},
+		shippers: map[string]*shipper{},
 	}, nil
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/runtime/oci"
 	"github.com/berth-project/berth/shim/client"
-	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -153,7 +152,12 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		return err
 	}
 	tr.mark("spec")
-	maxSize, maxFile := s.logLimits(c)
+	ship, err := s.openLogDriver(c)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, func() { ship.abort() })
+	maxSize, maxFile, compress := s.logLimits(c)
 	sh, err := client.Create(ctx, client.StartOptions{
 		ShimPath:    s.cfg.ShimPath,
 		ID:          c.ID,
@@ -163,6 +167,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		LogPath:     c.LogPath,
 		LogMaxSize:  maxSize,
 		LogMaxFile:  maxFile,
+		LogCompress: compress,
 		OpenStdin:   c.Config.OpenStdin,
 		StdinOnce:   c.Config.StdinOnce,
 		Tty:         c.Config.Tty,
@@ -190,6 +195,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 
 	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC(), Health: c.State.Health}
 	s.startHealth(c, sh)
+	s.startShipping(c, ship)
 	c.HasBeenStarted = true
 	c.Runtime = c.HostConfig.Runtime
 	if err := s.store.Save(c); err != nil {
@@ -211,26 +217,6 @@ func containerEnv(c *container.Container, links []string) []string {
 	}
 	env = mergeEnv(env, links)
 	return mergeEnv(env, c.Config.Env)
-}
-
-func (s *Service) logLimits(c *container.Container) (int64, int) {
-	// Create merged the daemon's options into the container's; records
-	// made before that carry neither Type nor options.
-	opts := s.cfg.LogOpts
-	if c.HostConfig.LogConfig.Type != "" || len(c.HostConfig.LogConfig.Config) > 0 {
-		opts = c.HostConfig.LogConfig.Config
-	}
-	var size int64
-	if v := opts["max-size"]; v != "" {
-		size, _ = units.RAMInBytes(v)
-	}
-	files := 1
-	if v := opts["max-file"]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			files = n
-		}
-	}
-	return size, files
 }
 
 // monitor waits for the container's exit and records it.
@@ -265,6 +251,7 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	s.releaseRunResources(c, tr)
 	tr.mark("release")
 	s.stopHealth(c)
+	s.stopShipping(c.ID)
 	c.State.Status = containertypes.StateExited
 	c.State.Pid = 0
 	c.State.ExitCode = status.ExitCode

@@ -104,3 +104,12 @@ func rootDevice(t *testing.T) string {
 }
 
 func testutilExit(err error) int { return testutil.ExitCode(err) }
+
+func atoiT(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("not a number: %q", s)
+	}
+	return n
+}
