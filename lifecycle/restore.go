@@ -39,6 +39,8 @@ func (s *Service) Restore(ctx context.Context) error {
 					fmt.Fprintf(os.Stderr, "restore %s: %v\n", c.ShortID(), derr)
 				}
 			}
+			s.startHealth(c, sh)
+			s.restoreShipping(c)
 			c.Unlock()
 			go s.monitor(c, sh)
 			continue
@@ -53,5 +55,6 @@ func (s *Service) Restore(ctx context.Context) error {
 		_, _ = s.layers.Mount(c.ID)
 		s.handleExit(c, st)
 	}
+	s.restartPolicyContainers(ctx)
 	return nil
 }
