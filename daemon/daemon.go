@@ -244,16 +244,20 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	if d.server != nil {
 		_ = d.server.Shutdown(ctx)
 	}
+	// live-restore keeps what running containers need (bridge, rules,
+	// cgroup parent, volume mounts); with none running there is nothing
+	// to keep and the daemon cleans up as without it.
+	live := d.cfg.LiveRestore && d.lifecycle != nil && d.lifecycle.AnyRunning()
 	if d.lifecycle != nil {
-		d.lifecycle.Shutdown(ctx, d.cfg.LiveRestore)
+		d.lifecycle.Shutdown(ctx, live)
 	}
-	if d.net != nil && !d.cfg.LiveRestore {
+	if d.net != nil && !live {
 		if err := d.net.Shutdown(ctx); err != nil {
 			d.log.Warn("network shutdown", "err", err)
 		}
 	}
 	// With live-restore running containers keep their volume mounts.
-	if d.volumes != nil && !d.cfg.LiveRestore {
+	if d.volumes != nil && !live {
 		if err := d.volumes.Shutdown(); err != nil {
 			d.log.Warn("volume shutdown", "err", err)
 		}

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/berth-project/berth/logger"
+	_ "github.com/berth-project/berth/logger/drivers" // the drivers ValidateOpts knows
 	"net/netip"
 	"os"
 	"reflect"
@@ -301,10 +303,8 @@ func (c *Config) Validate() error {
 	if c.StorageDriver != "" && c.StorageDriver != "overlay2" && c.StorageDriver != "overlay" {
 		return fmt.Errorf("error initializing graphdriver: driver not supported: %s", c.StorageDriver)
 	}
-	switch c.LogDriver {
-	case "json-file", "none", "local":
-	default:
-		return fmt.Errorf("logging driver %q: not implemented", c.LogDriver)
+	if err := logger.ValidateOpts(c.LogDriver, c.LogOpts); err != nil {
+		return fmt.Errorf("failed to set log opts: %w", err)
 	}
 	if c.IPv6 && c.FixedCIDRv6 == "" && c.Bridge != "none" {
 		return fmt.Errorf("--ipv6 needs --fixed-cidr-v6 for the default bridge")

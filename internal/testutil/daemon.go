@@ -221,6 +221,15 @@ func (d *Daemon) Crash() error {
 	return d.launch()
 }
 
+// CrashFor kills the daemon with SIGKILL, leaves it down for pause (so
+// containers can exit meanwhile) and starts it again on the same roots.
+func (d *Daemon) CrashFor(pause time.Duration) error {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+	time.Sleep(pause)
+	return d.launch()
+}
+
 func (d *Daemon) waitReady(timeout time.Duration) error {
 	hc := d.HTTPClient()
 	deadline := time.Now().Add(timeout)
