@@ -23,6 +23,7 @@ func TestFeatures(t *testing.T) {
 		"RUN <<EOF\necho script-line > /heredoc\nEOF\n" +
 		"RUN cat <<X > /heredoc2\ninline\nX\n" +
 		"COPY --chmod=0751 f /chmodded\n" +
+		"COPY --from=busybox /etc/group /from-image-group\n" +
 		"ADD " + srv.URL + "/dl.txt /downloaded/\n" +
 		"RUN echo \"proxy=$HTTP_PROXY\" > /proxy\n" +
 		"RUN grep -q myhost /etc/hosts && echo host-ok > /hosts-ok\n" +
@@ -49,6 +50,7 @@ func TestFeatures(t *testing.T) {
 	}
 	check("cat /heredoc /heredoc2", "script-line\ninline\n")
 	check("stat -c %a /chmodded", "751\n")
+	check("grep -c nogroup /from-image-group", "1\n")
 	check("cat /downloaded/dl.txt; stat -c %a /downloaded/dl.txt", "remote-file\n600\n")
 	check("cat /proxy", "proxy=http://proxy.invalid\n")
 	check("cat /hosts-ok", "host-ok\n")
