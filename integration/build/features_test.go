@@ -78,8 +78,25 @@ func TestFeatures(t *testing.T) {
 	if err == nil || !strings.Contains(out, "does not match the specified platform: wanted linux/arm64") {
 		t.Errorf("--platform mismatch: %v\n%s", err, out)
 	}
+	// Parser directives: escape= changes the continuation character,
+	// syntax= is accepted (and ignored: no BuildKit frontend image).
+	dir3 := writeFiles(t, map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# escape=`\nFROM --platform=linux/" + hostArch(t, d) + " busybox\nRUN echo one `\n    two > /esc\n"})
+	if out, err := cli(d, berth, dir3, "", "build", "-t", "it-features", "."); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	check("cat /esc", "one two\n")
 	// Pulling needs the distribution work: said plainly.
 	if out, err := cli(d, berth, dir2, "", "build", "--pull", "."); err == nil || !strings.Contains(out, "not implemented") {
 		t.Errorf("--pull: %v\n%s", err, out)
 	}
+}
+
+func hostArch(t *testing.T, d interface {
+	Run(...string) (string, error)
+}) string {
+	out, err := d.Run("version", "--format", "{{.Server.Arch}}")
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	return strings.TrimSpace(out)
 }
