@@ -3,7 +3,6 @@ package builder
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -297,13 +296,4 @@ func (e *quietError) Unwrap() error { return e.err }
 
 func wrapQuiet(buf string, err error) error {
 	return &quietError{msg: buf + err.Error(), err: err}
-}
-
-// ExitCode returns the exit code a build error carries (0 if none).
-func ExitCode(err error) int {
-	var se *StepError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return 0
 }

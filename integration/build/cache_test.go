@@ -152,4 +152,11 @@ func TestBuildCacheDiskUsage(t *testing.T) {
 	if strings.Contains(out, "Using cache") {
 		t.Errorf("pruned cache still used:\n%s", out)
 	}
+	// The official CLI's builder prune reaches the same cache.
+	for name, bin := range clis(t, d) {
+		out, err := cli(d, bin, dir, "", "builder", "prune", "-af")
+		if err != nil || !strings.Contains(out, "Total reclaimed space:") {
+			t.Errorf("%s builder prune: %v\n%s", name, err, out)
+		}
+	}
 }
