@@ -41,6 +41,7 @@ type Layers interface {
 	RemoveRW(id string) error
 	DiffTar(id string) (io.ReadCloser, error)
 	ListRW() ([]string, error)
+	TarStream(chainID digest.Digest) (io.ReadCloser, error)
 }
 
 // Containers runs the containers of RUN steps (the container lifecycle).

@@ -126,7 +126,7 @@ func (st *stageState) performCopy(ctx context.Context, req copyRequest) error {
 	}
 	cfg := copyConfig(st.runConfig)
 	cfg.Cmd = append(st.shell(), fmt.Sprintf("#(nop) %s %s%s in %s ", req.cmd, flags, srcHash, dest))
-	if st.probe(cfg) {
+	if st.probe(ctx, cfg) {
 		return nil
 	}
 	var mode *os.FileMode

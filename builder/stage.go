@@ -200,7 +200,7 @@ func (st *stageState) shell() []string {
 
 // probe looks the step up in the cache; on a hit the stage moves to the
 // cached image.
-func (st *stageState) probe(cfg *containertypes.Config) bool {
+func (st *stageState) probe(ctx context.Context, cfg *containertypes.Config) bool {
 	if st.r.opts.NoCache {
 		return false
 	}
@@ -217,7 +217,7 @@ func (st *stageState) probe(cfg *containertypes.Config) bool {
 		}
 	}
 	if img == nil {
-		img = st.r.cacheFromMatch(st.imageID, cfg)
+		img = st.r.cacheFromMatch(ctx, st.imageID, cfg)
 	}
 	if img == nil {
 		return false
@@ -233,7 +233,7 @@ func (st *stageState) probe(cfg *containertypes.Config) bool {
 func (st *stageState) commitMeta(ctx context.Context, comment string) error {
 	cfg := copyConfig(st.runConfig)
 	cfg.Cmd = append(st.shell(), "#(nop) ", comment)
-	if st.probe(cfg) {
+	if st.probe(ctx, cfg) {
 		return nil
 	}
 	st.inheritHealthcheck()
