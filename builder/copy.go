@@ -20,6 +20,7 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -49,7 +50,12 @@ func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) err
 	}
 	req := copyRequest{cmd: "COPY", sd: c.SourcesAndDest, root: st.r.ctx.root, chown: c.Chown, chmod: c.Chmod}
 	if c.From != "" {
-		root, release, err := st.fromRoot(ctx, c.From)
+		// --from takes the meta ARGs, as the stage plan read it.
+		from, _, err := st.lex.ProcessWord(c.From, shell.EnvsFromSlice(st.args.metaEnv()))
+		if err != nil {
+			return errdefs.InvalidParameter("%v", err)
+		}
+		root, release, err := st.fromRoot(ctx, from)
 		if err != nil {
 			return fmt.Errorf("invalid from flag value %s: %w", c.From, err)
 		}

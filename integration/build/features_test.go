@@ -1,6 +1,7 @@
 package build
 
 import (
+	"github.com/berth-project/berth/internal/testutil"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -80,15 +81,26 @@ func TestFeatures(t *testing.T) {
 	}
 	// Parser directives: escape= changes the continuation character,
 	// syntax= is accepted (and ignored: no BuildKit frontend image).
-	dir3 := writeFiles(t, map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# escape=`\nFROM --platform=linux/" + hostArch(t, d) + " busybox\nRUN echo one `\n    two > /esc\n"})
-	if out, err := cli(d, berth, dir3, "", "build", "-t", "it-features", "."); err != nil {
+	dir4 := writeFiles(t, map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# escape=`\nFROM --platform=linux/" + hostArch(t, d) + " busybox\nRUN echo one `\n    two > /esc\n"})
+	if out, err := cli(d, berth, dir4, "", "build", "-t", "it-features", "."); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	check("cat /esc", "one two\n")
-	// Pulling needs the distribution work: said plainly.
-	if out, err := cli(d, berth, dir2, "", "build", "--pull", "."); err == nil || !strings.Contains(out, "not implemented") {
+	// --pull fetches the base image again, here from a registry on
+	// 127.0.0.1 (test daemons cannot reach any other).
+	reg := testutil.StartRegistry(t)
+	base := reg + "/it-pull/busybox:latest"
+	for _, args := range [][]string{{"tag", "busybox", base}, {"push", base}} {
+		if out, err := d.Run(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	defer d.Run("rmi", base)
+	dir3 := writeFiles(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN true\n"})
+	if out, err := cli(d, berth, dir3, "", "build", "--pull", "-t", "it-pulled", "."); err != nil || !strings.Contains(out, "Pulling from it-pull/busybox") {
 		t.Errorf("--pull: %v\n%s", err, out)
 	}
+	d.Run("rmi", "it-pulled")
 }
 
 func hostArch(t *testing.T, d interface {

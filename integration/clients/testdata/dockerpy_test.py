@@ -62,6 +62,8 @@ def _quiet_remove(obj):
     try:
         if isinstance(obj, docker.models.containers.Container):
             obj.remove(force=True, v=True)
+        elif isinstance(obj, docker.models.images.Image):
+            obj.client.images.remove(obj.id, force=True)
         else:
             obj.remove()
     except docker.errors.NotFound:
