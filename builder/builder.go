@@ -170,7 +170,8 @@ func (b *Builder) build(ctx context.Context, opts *Options, body io.Reader, st *
 	}
 	step := 1
 	for _, m := range metaArgs {
-		_ = st.text(fmt.Appendf(nil, "Step %d/%d : %s\n", step, total, m.String()))
+		_ = st.text(fmt.Appendf(nil, "Step %d/%d : %s", step, total, m.String()))
+		_ = st.text([]byte("\n"))
 		step++
 	}
 	run := &buildRun{

@@ -42,14 +42,17 @@ func (r *buildRun) runStage(ctx context.Context, i int, out *stageOutput) (diges
 	s := &r.stages[i]
 	st := &stageState{r: r, index: i, out: out, lex: shell.NewLex(r.escape), args: r.args.forStage()}
 	step := r.plan.firstStep[i]
-	out.printf("Step %d/%d : %s\n", step, r.total, s.SourceCode)
+	// Docker sends the step line and its newline as two messages.
+	out.printf("Step %d/%d : %s", step, r.total, s.SourceCode)
+	out.printf("\n")
 	if err := st.from(ctx, s); err != nil {
 		return "", err
 	}
 	out.printf(" ---> %s\n", shortID(st.imageID))
 	for _, cmd := range s.Commands {
 		step++
-		out.printf("Step %d/%d : %s\n", step, r.total, commandText(cmd))
+		out.printf("Step %d/%d : %s", step, r.total, commandText(cmd))
+		out.printf("\n")
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}

@@ -77,7 +77,11 @@ func TestContextCompression(t *testing.T) {
 			tag := "it-ctx-plain" + prog
 			rmi(t, d, tag)
 			code, out := apiBuild(t, d.HTTPClient(), url.Values{"t": {tag}}, body)
-			if code != 200 || !strings.Contains(out, `"aux":{"ID":"sha256:`) || !strings.Contains(out, "Successfully tagged "+tag+":latest") {
+			// Docker's framing: the step line, then its newline, then
+			// " ---> <id>"; aux with the ID before "Successfully built".
+			if code != 200 || !strings.Contains(out, `{"stream":"Step 1/2 : FROM busybox"}`+"\n"+`{"stream":"\n"}`) ||
+				!strings.Contains(out, `"aux":{"ID":"sha256:`) || strings.Index(out, `"aux"`) > strings.Index(out, "Successfully built") ||
+				!strings.Contains(out, "Successfully tagged "+tag+":latest") {
 				t.Fatalf("%d %s", code, out)
 			}
 			if got, _ := d.Run("run", "--rm", tag, "cat", "/f"); got != "data\n" {
