@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/image"
@@ -124,11 +125,13 @@ func (b *Builder) build(ctx context.Context, opts *Options, body io.Reader, st *
 	if _, err := parsePlatform(opts.Platform); err != nil {
 		return err
 	}
+	start := time.Now()
 	bc, err := openContext(ctx, b.tmp, opts, body, textWriter{st})
 	if err != nil {
 		return err
 	}
 	defer bc.cleanup()
+	b.cfg.Logger.Debug("build context read", "took", time.Since(start))
 
 	if len(bc.dockerfile) == 0 {
 		return errdefs.InvalidParameter("the Dockerfile (%s) cannot be empty", dockerfileName(opts))

@@ -407,7 +407,17 @@ func (st *stageState) withScratch(ctx context.Context, cfg *containertypes.Confi
 	if err := layers.CreateRW(id, st.chainID); err != nil {
 		return err
 	}
-	defer layers.RemoveRW(id)
+	async := false
+	defer func() {
+		if async {
+			// Deleting the copied files only frees space: it need not hold
+			// up the build (a daemon stopped meanwhile removes build-*
+			// layers at its next start).
+			go layers.RemoveRW(id)
+			return
+		}
+		_ = layers.RemoveRW(id)
+	}()
 	root, err := layers.Mount(id)
 	if err != nil {
 		return err
@@ -424,7 +434,10 @@ func (st *stageState) withScratch(ctx context.Context, cfg *containertypes.Confi
 		return err
 	}
 	defer tar.Close()
-	return st.commit(ctx, tar, cfg, "")
+	if err = st.commit(ctx, tar, cfg, ""); err == nil {
+		async = true
+	}
+	return err
 }
 
 func randomID() string {

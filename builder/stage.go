@@ -56,9 +56,11 @@ func (r *buildRun) runStage(ctx context.Context, i int, out *stageOutput) (diges
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
+		t0 := time.Now()
 		if err := st.dispatch(ctx, cmd); err != nil {
 			return "", err
 		}
+		st.r.b.cfg.Logger.Debug("build step", "step", step, "cmd", cmd.Name(), "took", time.Since(t0))
 		out.printf(" ---> %s\n", shortID(st.imageID))
 	}
 	return st.imageID, nil
