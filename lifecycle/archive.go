@@ -7,6 +7,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer/archive"
@@ -178,6 +179,7 @@ func (s *Service) ContainerExport(ctx context.Context, name string, out io.Write
 
 // ContainerChanges implements GET /containers/{id}/changes.
 func (s *Service) ContainerChanges(ctx context.Context, name string) ([]containertypes.FilesystemChange, error) {
+	defer s.observe("changes", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 
 // ContainerStart implements POST /containers/{id}/start.
 func (s *Service) ContainerStart(ctx context.Context, name string) error {
+	defer s.observe("start", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return err
@@ -120,11 +121,20 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 
 	env := containerEnv(c, ns.env)
 	args := append([]string{c.Path}, c.Args...)
+	hostConfig := c.HostConfig
+	if hostConfig.Init == nil && s.cfg.Init {
+		// The daemon's --init, applied at start as dockerd does (inspect
+		// keeps the container's own null).
+		hc := *hostConfig
+		init := true
+		hc.Init = &init
+		hostConfig = &hc
+	}
 	spec, err := oci.Generate(oci.Input{
 		ID:             c.ID,
 		Rootfs:         rootfs,
 		Config:         c.Config,
-		HostConfig:     c.HostConfig,
+		HostConfig:     hostConfig,
 		Args:           args,
 		Env:            env,
 		Hostname:       c.Config.Hostname,
