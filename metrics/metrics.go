@@ -25,7 +25,7 @@ type Source interface {
 // Info labels engine_daemon_engine_info.
 type Info struct {
 	Version, Commit, Kernel, OS, OSType, OSVersion, Arch, DaemonID, GraphDriver string
-	MemTotal                                                                     int64
+	MemTotal                                                                    int64
 }
 
 // Metrics holds the collectors; the zero value is not usable, use New.
