@@ -21,6 +21,8 @@ var flagKeys = map[string]string{
 	"fixed-cidr-v6": "fixed-cidr-v6", "default-address-pools": "default-address-pools", "debug": "debug", "storage-driver": "storage-driver",
 	"live-restore": "live-restore", "metrics-addr": "metrics-addr", "init": "init", "init-path": "init-path",
 	"cpu-rt-period": "cpu-rt-period", "cpu-rt-runtime": "cpu-rt-runtime", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
+	"insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
+	"max-concurrent-downloads": "max-concurrent-downloads", "max-concurrent-uploads": "max-concurrent-uploads",
 }
 
 // NewCommand returns `berth daemon`, which takes dockerd's flags.
@@ -115,6 +117,10 @@ func NewCommand() *cobra.Command {
 	f.StringVar(&cfg.TLSCACert, "tlscacert", "", "Trust certs signed only by this CA")
 	f.StringVar(&cfg.TLSCert, "tlscert", "", "Path to TLS certificate file")
 	f.StringVar(&cfg.TLSKey, "tlskey", "", "Path to TLS key file")
+	f.StringSliceVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
+	f.StringSliceVar(&cfg.RegistryMirrors, "registry-mirror", nil, "Preferred registry mirror")
+	f.IntVar(&cfg.MaxConcurrentDownloads, "max-concurrent-downloads", cfg.MaxConcurrentDownloads, "Set the max concurrent downloads")
+	f.IntVar(&cfg.MaxConcurrentUploads, "max-concurrent-uploads", cfg.MaxConcurrentUploads, "Set the max concurrent uploads")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w\nSee 'berth daemon --help'", err) })
 	return cmd
 }

@@ -24,8 +24,10 @@ import (
 	"github.com/berth-project/berth/apiserver/router/notimpl"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
+	"github.com/berth-project/berth/builder"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/daemon/config"
+	"github.com/berth-project/berth/distribution"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/layer"
@@ -49,9 +51,11 @@ type Daemon struct {
 	events    *events.Bus
 	layers    *layer.Store
 	images    *image.Service
+	dist      *distribution.Service
 	net       *network.Manager
 	lifecycle *lifecycle.Service
 	volumes   *volume.Service
+	builder   *builder.Builder
 	store     *container.Store
 	server    *apiserver.Server
 	started   time.Time
@@ -105,6 +109,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 			d.events.Log(eventtypes.ImageEventType, eventtypes.Action(action), id, attrs)
 		},
 	})
+	if err != nil {
+		return nil, err
+	}
+	d.dist, err = distribution.New(distribution.Options{
+		InsecureRegistries: cfg.InsecureRegistries,
+		Mirrors:            cfg.RegistryMirrors,
+		MaxDownloads:       cfg.MaxConcurrentDownloads,
+		MaxUploads:         cfg.MaxConcurrentUploads,
+		CertsDirs:          cfg.CertsDirs,
+		DB:                 db,
+	}, d.images, filepath.Join(cfg.DataRoot, "image", "tmp"))
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +178,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err := d.lifecycle.Restore(ctx); err != nil {
 		return nil, err
 	}
+	d.builder, err = builder.New(builder.Config{
+		DB: db, Root: filepath.Join(cfg.DataRoot, "builder"),
+		Images: buildImages{d.images, d.dist}, Layers: d.layers, Containers: d.lifecycle, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	d.server = apiserver.New(apiserver.Config{Version: Version, Debug: cfg.Debug, Logger: log})
 	d.server.Register(
 		notimpl.NewRouter(),
@@ -170,7 +192,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		containerrouter.NewRouter(d.lifecycle),
 		networkrouter.NewRouter(d.lifecycle),
 		buildrouter.NewRouter(d),
-		imagerouter.NewRouter(d.images),
+		imagerouter.NewRouter(d.images, d.dist),
 		volumerouter.NewRouter(d.volumes),
 	)
 	return d, nil

@@ -1,0 +1,102 @@
+package compose
+
+import (
+	"strings"
+	"testing"
+)
+
+const twoSleepers = `services:
+  a:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+  b:
+    image: busybox
+    command: ["sleep", "%s"]
+    stop_grace_period: 0s
+`
+
+func TestRecreateOnlyWhatChanged(t *testing.T) {
+	p := newProject(t, "converge", map[string]string{"compose.yaml": strings.Replace(twoSleepers, "%s", "1000", 1)})
+	p.compose("up", "-d")
+	before := p.containers()
+
+	// Change b only: a stays, b is replaced under the same name.
+	writeFile(t, p.Dir+"/compose.yaml", strings.Replace(twoSleepers, "%s", "2000", 1))
+	out := p.compose("up", "-d")
+	mustContain(t, out, "Container converge-b-1  Recreate", "Container converge-b-1  Recreated", "Container converge-a-1  Running")
+	after := p.containers()
+	if after["converge-a-1"].ID != before["converge-a-1"].ID {
+		t.Error("a was recreated although unchanged")
+	}
+	if after["converge-b-1"].ID == before["converge-b-1"].ID {
+		t.Error("b was not recreated")
+	}
+	if after["converge-b-1"].Labels["com.docker.compose.replace"] != before["converge-b-1"].ID {
+		t.Errorf("replace label = %q", after["converge-b-1"].Labels["com.docker.compose.replace"])
+	}
+	if len(after) != 2 {
+		t.Fatalf("containers after recreate: %v", after)
+	}
+
+	// --no-recreate keeps a diverged container.
+	writeFile(t, p.Dir+"/compose.yaml", strings.Replace(twoSleepers, "%s", "3000", 1))
+	p.compose("up", "-d", "--no-recreate")
+	if p.containers()["converge-b-1"].ID != after["converge-b-1"].ID {
+		t.Error("--no-recreate recreated b")
+	}
+	// --force-recreate replaces everything.
+	p.compose("up", "-d", "--force-recreate")
+	forced := p.containers()
+	if forced["converge-a-1"].ID == after["converge-a-1"].ID || forced["converge-b-1"].ID == after["converge-b-1"].ID {
+		t.Error("--force-recreate kept a container")
+	}
+	out, code := p.composeFail("up", "-d", "--force-recreate", "--no-recreate")
+	mustContain(t, out, "--force-recreate and --no-recreate are incompatible")
+	if code != 1 {
+		t.Errorf("exit code %d", code)
+	}
+
+	// A service removed from the file is an orphan: warned about, then
+	// removed with --remove-orphans.
+	writeFile(t, p.Dir+"/compose.yaml", "services:\n  a:\n    image: busybox\n    command: [\"sleep\", \"1000\"]\n    stop_grace_period: 0s\n")
+	out = p.compose("up", "-d")
+	mustContain(t, out, "Found orphan containers ([converge-b-1])", "--remove-orphans")
+	out = p.compose("up", "-d", "--remove-orphans")
+	mustContain(t, out, "Container converge-b-1  Removed")
+	if _, ok := p.containers()["converge-b-1"]; ok {
+		t.Fatal("orphan survived --remove-orphans")
+	}
+}
+
+func TestScale(t *testing.T) {
+	p := newProject(t, "scaling", map[string]string{"compose.yaml": `services:
+  w:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+    deploy:
+      replicas: 2
+`})
+	p.compose("up", "-d")
+	cs := p.containers()
+	if len(cs) != 2 || cs["scaling-w-1"].ID == "" || cs["scaling-w-2"].ID == "" {
+		t.Fatalf("deploy.replicas 2: %v", cs)
+	}
+	if cs["scaling-w-2"].Labels["com.docker.compose.container-number"] != "2" {
+		t.Errorf("number label %v", cs["scaling-w-2"].Labels)
+	}
+	p.compose("up", "-d", "--scale", "w=3")
+	cs = p.containers()
+	if len(cs) != 3 || cs["scaling-w-3"].ID == "" {
+		t.Fatalf("--scale w=3: %v", cs)
+	}
+	// Scaling keeps the existing replicas (the hash ignores replicas).
+	p.compose("up", "-d", "--scale", "w=1")
+	after := p.containers()
+	if len(after) != 1 || after["scaling-w-1"].ID != cs["scaling-w-1"].ID {
+		t.Fatalf("--scale w=1: %v", after)
+	}
+	out, _ := p.composeFail("up", "-d", "--scale", "nosuch=2")
+	mustContain(t, out, `no such service: nosuch`)
+}
