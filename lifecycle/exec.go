@@ -259,8 +259,8 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 		}
 	}
 	cwd := cfg.WorkingDir
-	ulimits := c.HostConfig.Ulimits
 	umask := c.HostConfig.Umask
+	ulimits := c.HostConfig.Ulimits
 	c.Unlock()
 	rl, err := oci.Rlimits(ulimits)
 	if err != nil {

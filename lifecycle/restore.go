@@ -20,6 +20,11 @@ func (s *Service) Restore(ctx context.Context) error {
 			c.State.Removing = false
 			c.State.Status = containertypes.StateDead
 		}
+		if c.HostConfig != nil && c.HostConfig.IpcMode.IsEmpty() {
+			// Records from before create filled in the default: the
+			// runtime has always treated empty as private.
+			c.HostConfig.IpcMode = containertypes.IPCModePrivate
+		}
 		s.restoreMounts(c, c.IsRunning())
 		if !c.IsRunning() {
 			_ = s.store.Save(c)
