@@ -9,12 +9,15 @@
 #      time, MB/s, lines in the log file (none may be lost) and the CPU
 #      time the engine spent per MB (daemon alone, and daemon + shims).
 # Usage: ./bench/ops.sh   (root; `make build` first)
-# Knobs: N_RESTART (200), N_STATS (50), LOG_MB (1024), N_RUN (5).
+# Knobs: N_RESTART (200), N_STATS (50), LOG_MB (1024), N_RUN (5),
+# PARTS ("restart stats logs": which of the three to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
 N_RESTART=${N_RESTART:-200} N_STATS=${N_STATS:-50} LOG_MB=${LOG_MB:-1024} N_RUN=${N_RUN:-5}
+PARTS=${PARTS:-restart stats logs}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 DBR=btdockops BBR=btbenchops DNET=10.94.0.1/24 BNET=10.95.0.1/24
 . bench/private.sh
 header "operations"
@@ -53,6 +56,7 @@ cpu_ticks() {
 }
 
 # --- 1. restart with N_RESTART containers under live-restore -------------
+if part restart; then
 echo
 echo "## daemon restart under live-restore with $N_RESTART running containers"
 for eng in b d; do
@@ -77,8 +81,14 @@ CPID=$(pids_matching containerd "$T" | awk 'NR==1')
 bm=$(median <"$T/r-b") dm=$(median <"$T/r-d")
 printf '  berth:  median %7s ms (%s)\n  docker: median %7s ms (%s)\n' "$(ms "$bm")" "$(tr '\n' ' ' <"$T/r-b" | awk '{for(i=1;i<=NF;i++) printf "%.0f ", $i/1000}')" "$(ms "$dm")" "$(tr '\n' ' ' <"$T/r-d" | awk '{for(i=1;i<=NF;i++) printf "%.0f ", $i/1000}')"
 printf '  ratio berth/docker: %s   (target <= 0.5)\n' "$(ratio "$bm" "$dm")"
+fi
 
 # --- 2. stats --no-stream for N_STATS containers -------------------------
+if part stats; then
+for eng in b d; do
+	have=$($eng ps -q | wc -l)
+	[ "$have" -ge "$N_STATS" ] || seq $((have + 1)) "$N_STATS" | xargs -P 4 -I{} env DOCKER_HOST="$(sock_of $eng)" "$CLI" run -d --name st{} busybox sleep 1d >/dev/null
+done
 for eng in b d; do
 	ids=$($eng ps -q | tail -n +$((N_STATS + 1)))
 	[ -z "$ids" ] || echo "$ids" | xargs -P 4 -n 20 env DOCKER_HOST="$(sock_of $eng)" "$CLI" rm -f >/dev/null
@@ -86,9 +96,11 @@ done
 echo
 echo "  running now: berth $(b ps -q | wc -l), docker $(d ps -q | wc -l)"
 timed 0.5 "stats --no-stream for $N_STATS containers" stats --no-stream
+fi
 for eng in b d; do $eng ps -aq | xargs -r -P 4 -n 20 env DOCKER_HOST="$(sock_of $eng)" "$CLI" rm -f >/dev/null; done
 
 # --- 3. log throughput ----------------------------------------------------
+part logs || exit 0
 lines=$((LOG_MB * 1024 * 1024 / 100))
 echo
 echo "## json-file log throughput: $LOG_MB MiB in 100-byte lines ($lines lines)"
@@ -103,7 +115,10 @@ for eng in b d; do
 	c0=$(cpu_ticks $(procs)) s0=$(cpu_ticks $(shims))
 	st=$(now_ns)
 	# 99 characters and a newline per line.
-	$eng run --name logbench busybox sh -c "yes 012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678 | head -n $lines" >/dev/null
+	# Detached: the engine only logs (an attached run would also stream
+	# the output to the CLI).
+	$eng run -d --name logbench busybox sh -c "yes 012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678 | head -n $lines" >/dev/null
+	$eng wait logbench >/dev/null
 	en=$(now_ns)
 	# The shim/daemon may still be flushing when run returns: wait for the
 	# file to stop growing.

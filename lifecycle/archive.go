@@ -124,6 +124,7 @@ func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.
 		release()
 		return nil, nil, err
 	}
+	s.logEvent(c, "archive-path", map[string]string{"path": p})
 	return &unmountOnClose{ReadCloser: rc, fn: release}, st, nil
 }
 
@@ -173,6 +174,7 @@ func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, cop
 		if err != nil {
 			return errdefs.AsInvalidParameter(err)
 		}
+		s.logEvent(c, "extract-to-dir", map[string]string{"path": p})
 		return nil
 	})
 }

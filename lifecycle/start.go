@@ -279,7 +279,9 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 		// leaves the container running is not reported.
 		s.logEvent(c, "oom", nil)
 	}
-	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	// Docker 25+ adds how long the container ran (whole seconds).
+	ran := int(status.ExitedAt.Sub(c.State.StartedAt).Seconds())
+	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode), "execDuration": strconv.Itoa(max(ran, 0))})
 	restarting := !c.State.Removing && !c.Removed && s.scheduleRestart(c, status)
 	_ = s.store.Save(c)
 	c.Notify()
