@@ -3,6 +3,7 @@ package ops
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +24,13 @@ func TestContainerEvents(t *testing.T) {
 	must(t, d.Run, "stop", "-t", "0", "ev")
 	ev := must(t, d.Run, "events", "--since", since, "--until", itoa64(time.Now().Unix()+1), "--filter", "container=ev",
 		"--format", "{{.Action}} {{index .Actor.Attributes \"path\"}}{{index .Actor.Attributes \"execDuration\"}}")
-	for _, want := range []string{"top \n", "extract-to-dir /tmp/\n", "archive-path /tmp/f.txt\n", "die 0\n", "stop \n"} {
+	for _, want := range []string{"top \n", "extract-to-dir /tmp/\n", "archive-path /tmp/f.txt\n", "stop \n"} {
 		if !strings.Contains(ev, want) {
 			t.Errorf("no %q in events:\n%s", want, ev)
 		}
+	}
+	// die carries how long it ran, in whole seconds.
+	if !regexp.MustCompile(`(?m)^die [0-9]+$`).MatchString(ev) {
+		t.Errorf("no die with execDuration in events:\n%s", ev)
 	}
 }
