@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/berth-project/berth/cli/command/builder"
 	"io"
 	"os"
 	"path/filepath"
@@ -172,6 +173,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	network.AddCommands(root, c)
 	volume.AddCommands(root, c)
 	system.AddCommands(root, c)
+	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))
 	for _, e := range extra {
 		root.AddCommand(e)

@@ -2,17 +2,20 @@ package daemon
 
 import (
 	"context"
+	"io"
 
+	"github.com/berth-project/berth/builder"
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/moby/moby/api/types/build"
 )
 
-// BuildCachePrune implements POST /build/prune. berth has no builder yet,
-// so there is no build cache: nothing to delete, which is what `docker
-// system prune` needs to hear to finish its other steps.
+// Build implements POST /build with the classic builder.
+func (d *Daemon) Build(ctx context.Context, opts *builder.Options, body io.Reader, out io.Writer) error {
+	return d.builder.Build(ctx, opts, body, out)
+}
+
+// BuildCachePrune implements POST /build/prune: the builder's step cache
+// and the intermediate images only it kept.
 func (d *Daemon) BuildCachePrune(ctx context.Context, all bool, f filters.Args) (*build.CachePruneReport, error) {
-	if err := f.Validate("until", "id", "parent", "type", "description", "inuse", "shared", "private", "label", "label!"); err != nil {
-		return nil, err
-	}
-	return &build.CachePruneReport{}, nil
+	return d.builder.Prune(ctx, all, f)
 }

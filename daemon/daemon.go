@@ -24,6 +24,7 @@ import (
 	"github.com/berth-project/berth/apiserver/router/notimpl"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
+	"github.com/berth-project/berth/builder"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/daemon/config"
 	"github.com/berth-project/berth/events"
@@ -51,6 +52,7 @@ type Daemon struct {
 	net       *network.Manager
 	lifecycle *lifecycle.Service
 	volumes   *volume.Service
+	builder   *builder.Builder
 	store     *container.Store
 	server    *apiserver.Server
 	started   time.Time
@@ -150,6 +152,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		return nil, err
 	}
 	if err := d.lifecycle.Restore(ctx); err != nil {
+		return nil, err
+	}
+	d.builder, err = builder.New(builder.Config{
+		DB: db, Root: filepath.Join(cfg.DataRoot, "builder"),
+		Images: d.images, Layers: d.layers, Containers: d.lifecycle, Logger: log,
+	})
+	if err != nil {
 		return nil, err
 	}
 	d.server = apiserver.New(apiserver.Config{Version: Version, Debug: cfg.Debug, Logger: log})

@@ -9,7 +9,6 @@ import (
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	"github.com/berth-project/berth/internal/filters"
-	"github.com/moby/moby/api/types/build"
 	containertypes "github.com/moby/moby/api/types/container"
 	imagetypes "github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
@@ -18,9 +17,9 @@ import (
 )
 
 // SystemDiskUsage implements GET /system/df. RECLAIMABLE follows Docker:
-// stopped containers' writable layers, unused images' unshared bytes and
-// unused volumes (the volume store's DiskUsage). berth has no build cache
-// yet, so that section is empty.
+// stopped containers' writable layers, unused images' unshared bytes,
+// unused volumes (the volume store's DiskUsage) and the builder's step
+// cache.
 func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsageOptions) (*system.DiskUsage, error) {
 	// The three kinds walk different directories: size them in parallel.
 	var (
@@ -66,7 +65,10 @@ func (d *Daemon) SystemDiskUsage(ctx context.Context, opts systemrouter.DiskUsag
 		du.ImageUsage = imageUsage(imgs, layersSize, ctrs)
 	}
 	if opts.BuildCache {
-		du.BuildCacheUsage = &build.DiskUsage{Items: []build.CacheRecord{}}
+		var err error
+		if du.BuildCacheUsage, err = d.builder.DiskUsage(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return du, nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 // SystemVersion implements GET /version.
 func (d *Daemon) SystemVersion(ctx context.Context) (system.VersionResponse, error) {
 	kernel := kernelVersion()
+	commit, built := buildStamp()
 	return system.VersionResponse{
 		Platform:      system.PlatformInfo{Name: "berth Engine"},
 		Version:       Version,
@@ -30,14 +32,41 @@ func (d *Daemon) SystemVersion(ctx context.Context) (system.VersionResponse, err
 		Arch:          runtime.GOARCH,
 		GoVersion:     runtime.Version(),
 		KernelVersion: kernel,
+		GitCommit:     commit,
+		BuildTime:     built,
 		Components: []system.ComponentVersion{
+			// The keys dockerd fills; clients read Experimental from here
+			// now that the top-level field is deprecated.
 			{Name: "Engine", Version: Version, Details: map[string]string{
 				"ApiVersion": httputils.MaxAPIVersion, "MinAPIVersion": httputils.MinAPIVersion,
 				"Os": runtime.GOOS, "Arch": runtime.GOARCH, "GoVersion": runtime.Version(), "KernelVersion": kernel,
+				"GitCommit": commit, "BuildTime": built, "Experimental": "false",
 			}},
 			{Name: "runc", Version: "1.5.2 (libcontainer, embedded in berth-shim)"},
 		},
 	}, nil
+}
+
+// buildStamp returns the short VCS revision the binary was built from
+// (when the build recorded one) and its build time, taken from the
+// executable's modification time, in dockerd's format.
+func buildStamp() (commit, built string) {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				commit = s.Value
+			}
+		}
+	}
+	if len(commit) > 7 {
+		commit = commit[:7]
+	}
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			built = fi.ModTime().UTC().Format("2006-01-02T15:04:05.000000000-07:00")
+		}
+	}
+	return commit, built
 }
 
 func kernelVersion() string {

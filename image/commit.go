@@ -42,10 +42,12 @@ func (s *Service) commit(ctx context.Context, req CommitRequest) (digest.Digest,
 	if cfg == nil {
 		cfg = cloneConfig(base)
 	}
-	if err := ApplyChanges(cfg, req.Changes); err != nil {
-		return "", err
+	if !req.Exact {
+		if err := ApplyChanges(cfg, req.Changes); err != nil {
+			return "", err
+		}
+		mergeConfig(cfg, base)
 	}
-	mergeConfig(cfg, base)
 
 	diffIDs := append([]digest.Digest(nil), parent.diffIDs()...)
 	layers := s.parentLayers(req.Parent, parent)

@@ -91,6 +91,10 @@ type CommitRequest struct {
 	Repo, Tag       string   // optional tag
 	EmptyLayer      bool     // history entry marked empty_layer
 	CreatedBy       string   // history created_by
+	// Exact takes Config as the new image's config as is, without
+	// Changes or the merge with the container's or parent's config (the
+	// builder computes every field itself, as Docker's CommitBuildStep).
+	Exact bool
 }
 
 // Commit creates a new image: parent's layers plus LayerTar.

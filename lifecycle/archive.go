@@ -2,13 +2,16 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/layer"
 	"github.com/berth-project/berth/layer/archive"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	containertypes "github.com/moby/moby/api/types/container"
@@ -50,6 +53,21 @@ func statInRoot(rootfs, p string) (*containertypes.PathStat, string, error) {
 		}
 		return nil, "", err
 	}
+	if !fi.IsDir() && wantsDir(p) {
+		// "file/" and "file/." name a directory: lstat(2) fails with
+		// ENOTDIR, which Docker passes on (a 500 naming the path). A
+		// symlink to a directory is followed, as the kernel does.
+		if fi.Mode()&os.ModeSymlink != 0 {
+			if resolved, err := securejoin.SecureJoin(rootfs, clean); err == nil {
+				if rfi, err := os.Stat(resolved); err == nil && rfi.IsDir() {
+					fi, full = rfi, resolved
+				}
+			}
+		}
+		if !fi.IsDir() {
+			return nil, "", fmt.Errorf("lstat %s: %w", p, syscall.ENOTDIR)
+		}
+	}
 	st := &containertypes.PathStat{Name: fi.Name(), Size: fi.Size(), Mode: fi.Mode(), Mtime: fi.ModTime()}
 	if clean == "/" {
 		st.Name = "/"
@@ -59,6 +77,12 @@ func statInRoot(rootfs, p string) (*containertypes.PathStat, string, error) {
 		st.LinkTarget = target
 	}
 	return st, full, nil
+}
+
+// wantsDir reports whether p ends in a separator or "/.", which only a
+// directory satisfies.
+func wantsDir(p string) bool {
+	return strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || p == "."
 }
 
 func notFoundIn(err error, p, id string) error {
@@ -186,16 +210,44 @@ func (s *Service) ContainerChanges(ctx context.Context, name string) ([]containe
 	if err != nil {
 		return nil, err
 	}
+	// Docker creates the mount points of the files it generates in an
+	// init layer below the container's, so neither they nor their parent
+	// directories show up in a fresh container's diff. Ours sit in the
+	// container's own upper dir: hide them, and a directory whose only
+	// changed children are such mount points (/etc, /dev).
+	hidden := func(p string) bool { return generatedMountPoints[p] }
+	busy := map[string]bool{} // directories with a change that stays
+	for _, ch := range changes {
+		if !hidden(ch.Path) {
+			for d := path.Dir(ch.Path); d != "/" && !busy[d]; d = path.Dir(d) {
+				busy[d] = true
+			}
+		}
+	}
 	out := make([]containertypes.FilesystemChange, 0, len(changes))
 	for _, ch := range changes {
-		// Docker hides the files it generates itself.
-		if strings.HasPrefix(ch.Path, "/etc/hosts") || ch.Path == "/etc/hostname" || ch.Path == "/etc/resolv.conf" {
+		if hidden(ch.Path) {
+			continue
+		}
+		if ch.Kind == layer.ChangeModify && generatedParents[ch.Path] && !busy[ch.Path] {
 			continue
 		}
 		out = append(out, containertypes.FilesystemChange{Path: ch.Path, Kind: containertypes.ChangeType(ch.Kind)})
 	}
 	return out, nil
 }
+
+// generatedMountPoints are the files and directories the daemon mounts
+// over in every container (Docker's init layer holds the same).
+var generatedMountPoints = map[string]bool{
+	"/etc/hosts": true, "/etc/hostname": true, "/etc/resolv.conf": true,
+	"/dev/console": true, "/dev/pts": true, "/dev/shm": true,
+	"/proc": true, "/sys": true, "/.dockerenv": true,
+}
+
+// generatedParents are the directories that change only because a mount
+// point was created in them.
+var generatedParents = map[string]bool{"/etc": true, "/dev": true}
 
 func (s *Service) layersPath(parts ...string) string {
 	return filepath.Join(append([]string{s.cfg.DataRoot, "layers"}, parts...)...)

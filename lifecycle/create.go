@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/internal/errdefs"
@@ -30,9 +31,23 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if req.Config.Image == "" {
 		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no image specified")
 	}
+	if err := validateConfig(req.Config); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if err := validateImageRef(req.Config.Image); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
 	img, err := s.images.Resolve(req.Config.Image)
 	if err != nil {
 		return containertypes.CreateResponse{}, err
+	}
+	if err := checkPlatform(containerrouter.PlatformFromContext(ctx), req.Config.Image, img); err != nil {
+		return containertypes.CreateResponse{}, err
+	}
+	if hc.IpcMode.IsEmpty() {
+		// The daemon's default-ipc-mode; the router has already made it
+		// "shareable" for clients older than API 1.40.
+		hc.IpcMode = containertypes.IPCModePrivate
 	}
 	cfg := mergeImageConfig(req.Config, img)
 	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {

@@ -176,3 +176,65 @@ func hasOption(options []string, name string) bool {
 	}
 	return false
 }
+
+// endpointHosts are the /etc/hosts lines naming the container at one
+// endpoint's addresses.
+func endpointHosts(hostname string, ep *container.Endpoint) []string {
+	var lines []string
+	for _, ip := range []netip.Addr{ep.IPAddress, ep.GlobalIPv6Address} {
+		if ip.IsValid() {
+			lines = append(lines, ip.String()+"\t"+hostname)
+		}
+	}
+	return lines
+}
+
+// addHostsEntries appends an endpoint's lines to a running container's
+// hosts file. Files are changed in place (never renamed): the container
+// sees this inode through its bind mount.
+func addHostsEntries(path, hostname string, ep *container.Endpoint) error {
+	lines := endpointHosts(hostname, ep)
+	if path == "" || len(lines) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("update hosts file: %w", err)
+	}
+	_, err = f.WriteString(strings.Join(lines, "\n") + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("update hosts file: %w", err)
+	}
+	return nil
+}
+
+// removeHostsEntries drops the lines of an endpoint's addresses.
+func removeHostsEntries(path string, ep *container.Endpoint) error {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("update hosts file: %w", err)
+	}
+	drop := map[string]bool{}
+	for _, ip := range []netip.Addr{ep.IPAddress, ep.GlobalIPv6Address} {
+		if ip.IsValid() {
+			drop[ip.String()] = true
+		}
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && drop[f[0]] {
+			continue
+		}
+		b.WriteString(line)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("update hosts file: %w", err)
+	}
+	return nil
+}

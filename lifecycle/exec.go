@@ -259,6 +259,7 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 		}
 	}
 	cwd := cfg.WorkingDir
+	umask := c.HostConfig.Umask
 	c.Unlock()
 	if e.req.User != "" {
 		userSpec = e.req.User
@@ -277,6 +278,11 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 	user, err := oci.ResolveUserWithGroups(rootfs, userSpec, groupAdd)
 	if err != nil {
 		return nil, errdefs.AsInvalidParameter(err)
+	}
+	if umask != nil {
+		// HostConfig.Umask (API 1.56) applies to exec processes as well.
+		m := *umask
+		user.Umask = &m
 	}
 	caps := execCapabilities(privileged, capAdd, capDrop)
 	return &specs.Process{

@@ -18,7 +18,7 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-var listFilters = []string{"ancestor", "before", "expose", "exited", "health", "id", "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume"}
+var listFilters = []string{"ancestor", "annotation", "before", "expose", "exited", "health", "id", "isolation", "is-task", "label", "name", "network", "publish", "since", "status", "volume"}
 
 // ContainerList implements GET /containers/json.
 func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOptions) ([]containertypes.Summary, error) {
@@ -50,6 +50,7 @@ func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOp
 	ancestors := s.ancestorIDs(f.Get("ancestor"))
 
 	all := s.store.List() // newest first
+	linkNames := s.linkNames(all)
 	var out []containertypes.Summary
 	for _, c := range all {
 		c.Lock()
@@ -65,6 +66,7 @@ func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOp
 		var sum containertypes.Summary
 		if ok {
 			sum = summary(c)
+			sum.Names = append(sum.Names, linkNames[c.ID]...)
 		}
 		c.Unlock()
 		if !ok {
@@ -83,6 +85,35 @@ func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOp
 		out = []containertypes.Summary{}
 	}
 	return out, nil
+}
+
+// linkNames maps a container ID to the names its --link parents gave it
+// ("/parent/alias"), which Docker lists among the container's Names.
+func (s *Service) linkNames(all []*container.Container) map[string][]string {
+	var out map[string][]string
+	for _, c := range all {
+		c.Lock()
+		links := slices.Clone(c.HostConfig.Links)
+		c.Unlock()
+		for _, l := range links {
+			target, name, ok := strings.Cut(l, ":") // stored as "/target:/parent/alias"
+			if !ok {
+				continue
+			}
+			t, err := s.get(strings.TrimPrefix(target, "/"))
+			if err != nil {
+				continue
+			}
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[t.ID] = append(out[t.ID], name)
+		}
+	}
+	for _, names := range out {
+		sort.Strings(names)
+	}
+	return out
 }
 
 func (s *Service) boundary(f filters.Args, name string) (time.Time, error) {
@@ -116,7 +147,8 @@ func (s *Service) ancestorIDs(refs []string) map[string]bool {
 // matches applies the list filters; called with c locked.
 func (s *Service) matches(c *container.Container, opts containerrouter.ListOptions, f filters.Args, exited []int, ancestors map[string]bool) bool {
 	status := string(displayStatus(c))
-	if !opts.All && !c.IsRunning() && !f.Contains("status") && !f.Contains("exited") {
+	// A limit (ps -n, ps -l) counts stopped containers too, as in Docker.
+	if !opts.All && opts.Limit <= 0 && !c.IsRunning() && !f.Contains("status") && !f.Contains("exited") {
 		return false
 	}
 	if !f.ExactMatch("status", status) {
@@ -143,6 +175,9 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 		return false
 	}
 	if !f.MatchKVList("label", c.Config.Labels) {
+		return false
+	}
+	if !f.MatchKVList("annotation", c.HostConfig.Annotations) {
 		return false
 	}
 	if ancestors != nil && !ancestors[c.ImageID] && !ancestors["ref:"+c.Image] {

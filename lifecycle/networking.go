@@ -185,7 +185,10 @@ func (s *Service) prepareNetworking(cfg *containertypes.Config, hc *containertyp
 			return nil, err
 		}
 		if _, err := s.get(target); err != nil {
-			return nil, errdefs.NotFound("could not get container for %s", target)
+			// A link to a missing container is a bad request, not a
+			// missing resource: clients read a 404 from create as "image
+			// not found" and would try to pull (moby#39823).
+			return nil, errdefs.InvalidParameter("could not get container for %s: %s", target, err)
 		}
 	}
 	return out, nil

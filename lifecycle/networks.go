@@ -324,7 +324,8 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 			return err
 		}
 		hadDNS := s.usesEmbeddedDNS(c)
-		c.Endpoints = append(c.Endpoints, endpointRecord(n.Name, es, ep))
+		rec := endpointRecord(n.Name, es, ep)
+		c.Endpoints = append(c.Endpoints, rec)
 		if !hadDNS && s.usesEmbeddedDNS(c) {
 			if err := s.startDNS(c, s.netnsPath(c.ID)); err != nil {
 				_ = m.Detach(ctx, c.ID, n.Name)
@@ -338,6 +339,11 @@ func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req netwo
 			if err := os.WriteFile(c.ResolvConfPath, s.resolvConf(c), 0o644); err != nil {
 				return fmt.Errorf("update resolv.conf: %w", err)
 			}
+		}
+		// The new address names the container in its /etc/hosts, as
+		// libnetwork adds an entry per joined endpoint.
+		if err := addHostsEntries(c.HostsPath, c.Config.Hostname, rec); err != nil {
+			return err
 		}
 	}
 	if err := s.store.Save(c); err != nil {
@@ -367,14 +373,27 @@ func (s *Service) NetworkDisconnect(ctx context.Context, idOrName string, req ne
 			return err
 		}
 		kept := c.Endpoints[:0]
+		var gone *container.Endpoint
 		for _, ep := range c.Endpoints {
 			if ep.NetworkName != n.Name {
 				kept = append(kept, ep)
+			} else {
+				gone = ep
 			}
 		}
 		c.Endpoints = kept
+		if gone != nil {
+			if err := removeHostsEntries(c.HostsPath, gone); err != nil {
+				return err
+			}
+		}
 		if !s.usesEmbeddedDNS(c) {
 			s.stopDNS(c.ID)
+			// Nothing answers at 127.0.0.11 any more: back to the
+			// servers the resolver forwarded to.
+			if err := os.WriteFile(c.ResolvConfPath, s.resolvConf(c), 0o644); err != nil {
+				return fmt.Errorf("update resolv.conf: %w", err)
+			}
 		}
 	}
 	delete(c.NetworkingConfig.EndpointsConfig, n.Name)

@@ -180,6 +180,8 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		return fmt.Errorf("start container: %w", err)
 	}
 	tr.mark("attach+start")
+	awaitExec(sh.Pid(), spec.Process.Args[0])
+	tr.mark("exec")
 	s.mu.Lock()
 	s.shims[c.ID] = sh
 	s.mu.Unlock()

@@ -60,6 +60,10 @@ func stopSignal(c *container.Container) syscall.Signal {
 
 // ContainerStop implements POST /containers/{id}/stop.
 func (s *Service) ContainerStop(ctx context.Context, name, signal string, timeout *int) error {
+	// A client that gives up (or a request that is cancelled) must not
+	// turn a graceful stop into a SIGKILL: dockerd detaches the stop from
+	// the request for the same reason.
+	ctx = context.WithoutCancel(ctx)
 	c, err := s.get(name)
 	if err != nil {
 		return err
@@ -96,6 +100,7 @@ func (s *Service) stop(ctx context.Context, c *container.Container, sig syscall.
 	c.Lock()
 	paused := c.State.Status == containertypes.StatePaused
 	c.Unlock()
+	awaitSignalReady(c, sig)
 	s.logEvent(c, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	_ = sh.Kill(ctx, sig, false)
 	if paused { // a frozen process cannot handle the signal until thawed
@@ -166,6 +171,7 @@ func (s *Service) ContainerKill(ctx context.Context, name, signal string) error 
 	if !running || sh == nil {
 		return errdefs.Conflict("cannot kill container: %s: container %s is not running", name, c.ID)
 	}
+	awaitSignalReady(c, sig)
 	s.logEvent(c, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	if err := sh.Kill(ctx, sig, false); err != nil {
 		return err

@@ -86,6 +86,22 @@ func applyResources(dst, src *containertypes.Resources) {
 	if src.BlkioWeight != 0 {
 		dst.BlkioWeight = src.BlkioWeight
 	}
+	// Per-device rules (API 1.55): nil leaves them, an empty list clears.
+	if src.BlkioWeightDevice != nil {
+		dst.BlkioWeightDevice = src.BlkioWeightDevice
+	}
+	if src.BlkioDeviceReadBps != nil {
+		dst.BlkioDeviceReadBps = src.BlkioDeviceReadBps
+	}
+	if src.BlkioDeviceWriteBps != nil {
+		dst.BlkioDeviceWriteBps = src.BlkioDeviceWriteBps
+	}
+	if src.BlkioDeviceReadIOps != nil {
+		dst.BlkioDeviceReadIOps = src.BlkioDeviceReadIOps
+	}
+	if src.BlkioDeviceWriteIOps != nil {
+		dst.BlkioDeviceWriteIOps = src.BlkioDeviceWriteIOps
+	}
 }
 
 // ContainerTop implements GET /containers/{id}/top: the host's ps output

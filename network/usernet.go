@@ -252,6 +252,12 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	if o.Name == "" {
 		return nil, errdefs.InvalidParameter("network name must not be empty")
 	}
+	switch o.Name {
+	case "bridge", "host", "none", "default":
+		// dockerd checks this before anything else, the trailing space
+		// included.
+		return nil, errdefs.Forbidden("operation is not permitted on predefined %s network ", o.Name)
+	}
 	driver := o.Driver
 	if driver == "" {
 		driver = "bridge"

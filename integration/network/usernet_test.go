@@ -118,6 +118,9 @@ func TestConnectDisconnect(t *testing.T) {
 					t.Fatalf("ping %s from peer:\n%s", host, out)
 				}
 			}
+			if out := must(t, run, "exec", c, "cat", "/etc/hosts"); !strings.Contains(out, prefix+".") {
+				t.Fatalf("/etc/hosts lacks the connected network's address:\n%s", out)
+			}
 			// The connected container resolves the network's names too: its
 			// resolv.conf now points at the embedded server (issue 14).
 			out = must(t, run, "exec", c, "ping", "-c1", "-W2", peer)
@@ -129,6 +132,9 @@ func TestConnectDisconnect(t *testing.T) {
 			must(t, run, "network", "disconnect", net, c)
 			if out, err := run("exec", c, "ping", "-c1", "-W1", peer); err == nil {
 				t.Fatalf("%s still reaches %s after disconnect:\n%s", c, peer, out)
+			}
+			if out := must(t, run, "exec", c, "cat", "/etc/hosts", "/etc/resolv.conf"); strings.Contains(out, prefix+".") || strings.Contains(out, "127.0.0.11") {
+				t.Fatalf("hosts/resolv.conf still name the disconnected network or its resolver:\n%s", out)
 			}
 			out = must(t, run, "exec", c, "ip", "-o", "-4", "addr")
 			if strings.Contains(out, prefix+".") {

@@ -57,7 +57,7 @@ func (c *containerRouter) inspect(ctx context.Context, w http.ResponseWriter, r 
 	if err != nil {
 		return err
 	}
-	return httputils.WriteJSON(w, http.StatusOK, resp)
+	return httputils.WriteJSON(w, http.StatusOK, inspectForVersion(ctx, resp))
 }
 
 func (c *containerRouter) top(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {

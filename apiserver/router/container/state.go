@@ -24,6 +24,7 @@ func (c *containerRouter) create(ctx context.Context, w http.ResponseWriter, r *
 	if req.Config == nil {
 		return errdefs.InvalidParameter("config cannot be empty in order to create a container")
 	}
+	adaptCreateToVersion(ctx, &req)
 	if p := r.Form.Get("platform"); p != "" {
 		if err := validatePlatform(p); err != nil {
 			return err
@@ -163,6 +164,7 @@ func (c *containerRouter) update(ctx context.Context, w http.ResponseWriter, r *
 	if err := httputils.ReadJSON(r, &cfg); err != nil {
 		return err
 	}
+	adaptUpdateToVersion(ctx, &cfg)
 	if cfg.PidsLimit != nil && *cfg.PidsLimit <= 0 {
 		// 0 and -1 both mean unlimited on update; Docker accepted any
 		// negative value historically.

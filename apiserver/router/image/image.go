@@ -30,6 +30,7 @@ func NewRouter(b Backend) router.Router {
 			router.Get("/images/{name:.*}/json", i.inspect),
 			router.Get("/images/{name:.*}/history", i.history),
 			router.Get("/images/{name:.*}/get", i.exportOne),
+			router.Get("/images/{name:.*}/attestations", i.attestations),
 			router.Post("/images/{name:.*}/tag", i.tag),
 			router.Post("/images/{name:.*}/push", i.push),
 			router.Delete("/images/{name:.*}", i.remove),

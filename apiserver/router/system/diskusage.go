@@ -9,30 +9,52 @@ import (
 )
 
 // legacyDF is the /system/df body before API 1.52 (what docker CLI 28
-// reads): flat item lists and the total layer size.
+// and docker-py read): flat item lists and the total layer size. Like
+// dockerd's, the lists are null for kinds not asked for and never omitted,
+// since docker-py indexes df()['Volumes'] and so on.
 type legacyDF struct {
-	LayersSize int64               `json:"LayersSize,omitempty"`
-	Images     []image.Summary     `json:"Images,omitempty"`
-	Containers []container.Summary `json:"Containers,omitempty"`
-	Volumes    []volume.Volume     `json:"Volumes,omitempty"`
-	BuildCache []build.CacheRecord `json:"BuildCache,omitempty"`
+	LayersSize int64
+	Images     []image.Summary
+	Containers []container.Summary
+	Volumes    []volume.Volume
+	BuildCache []build.CacheRecord
+	// BuilderSize is the build cache total that API 1.41 and older carry.
+	BuilderSize *int64 `json:",omitempty"`
 }
 
 func legacyDiskUsage(du *system.DiskUsage) legacyDF {
 	var out legacyDF
 	if u := du.ImageUsage; u != nil {
-		out.LayersSize, out.Images = u.TotalSize, u.Items
+		out.LayersSize, out.Images = u.TotalSize, nonNil(u.Items)
 	}
 	if u := du.ContainerUsage; u != nil {
-		out.Containers = u.Items
+		out.Containers = nonNil(u.Items)
 	}
 	if u := du.VolumeUsage; u != nil {
-		out.Volumes = u.Items
+		out.Volumes = nonNil(u.Items)
 	}
 	if u := du.BuildCacheUsage; u != nil {
 		out.BuildCache = u.Items
 	}
 	return out
+}
+
+// transitionalDF is the API 1.52 body: the per-kind usage and, without
+// verbose, the legacy fields too, so clients can move over.
+type transitionalDF struct {
+	*system.DiskUsage
+	LayersSize int64               `json:",omitempty"`
+	Images     []image.Summary     `json:",omitempty"`
+	Containers []container.Summary `json:",omitempty"`
+	Volumes    []volume.Volume     `json:",omitempty"`
+	BuildCache []build.CacheRecord `json:",omitempty"`
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // stripItems keeps only the totals, as API 1.52+ answers without verbose.

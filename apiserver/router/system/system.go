@@ -3,7 +3,6 @@ package system
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"runtime"
 	"time"
@@ -102,6 +101,9 @@ func (s *systemRouter) diskUsage(ctx context.Context, w http.ResponseWriter, r *
 	}
 	var opts DiskUsageOptions
 	types := r.Form["type"]
+	if !httputils.VersionAtLeast(ctx, "1.42") {
+		types = nil // the type filter came with API 1.42
+	}
 	if len(types) == 0 {
 		opts = DiskUsageOptions{Containers: true, Images: true, Volumes: true, BuildCache: true}
 	}
@@ -123,10 +125,25 @@ func (s *systemRouter) diskUsage(ctx context.Context, w http.ResponseWriter, r *
 	if err != nil {
 		return err
 	}
-	if !httputils.VersionAtLeast(ctx, "1.52") {
-		return httputils.WriteJSON(w, http.StatusOK, legacyDiskUsage(du))
+	verbose := httputils.BoolValue(r, "verbose")
+	switch {
+	case !httputils.VersionAtLeast(ctx, "1.52"):
+		body := legacyDiskUsage(du)
+		if !httputils.VersionAtLeast(ctx, "1.42") {
+			var size int64
+			for _, b := range body.BuildCache {
+				size += b.Size
+			}
+			body.BuilderSize = &size
+		}
+		return httputils.WriteJSON(w, http.StatusOK, body)
+	case !httputils.VersionAtLeast(ctx, "1.53") && !verbose:
+		legacy := legacyDiskUsage(du)
+		stripItems(du)
+		return httputils.WriteJSON(w, http.StatusOK, transitionalDF{DiskUsage: du, LayersSize: legacy.LayersSize,
+			Images: legacy.Images, Containers: legacy.Containers, Volumes: legacy.Volumes, BuildCache: legacy.BuildCache})
 	}
-	if !httputils.BoolValue(r, "verbose") {
+	if !verbose {
 		stripItems(du)
 	}
 	return httputils.WriteJSON(w, http.StatusOK, du)
@@ -157,12 +174,13 @@ func (s *systemRouter) events(ctx context.Context, w http.ResponseWriter, r *htt
 	past, live, cancel := s.b.SubscribeEvents(since, until, f)
 	defer cancel()
 
-	w.Header().Set("Content-Type", "application/json")
+	ctype, seq := eventContentType(ctx, r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", ctype)
 	out := httputils.NewWriteFlusher(w)
 	out.Flush()
-	enc := json.NewEncoder(out)
+	enc := eventEncoder(ctx, out, seq)
 	for _, m := range past {
-		if err := enc.Encode(m); err != nil {
+		if err := enc(m); err != nil {
 			return nil
 		}
 	}
@@ -182,7 +200,7 @@ func (s *systemRouter) events(ctx context.Context, w http.ResponseWriter, r *htt
 			if !ok {
 				return nil
 			}
-			if err := enc.Encode(m); err != nil {
+			if err := enc(m); err != nil {
 				return nil
 			}
 		case <-timeout:

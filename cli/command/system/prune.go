@@ -74,7 +74,10 @@ func runPrune(ctx context.Context, c *command.Cli, opts pruneOptions) error {
 	steps = append(steps, struct {
 		what string
 		fn   pruneFunc
-	}{"images", image.RunPrune})
+	}{"images", image.RunPrune}, struct {
+		what string
+		fn   pruneFunc
+	}{"build cache", pruneBuildCache})
 	var total uint64
 	for _, s := range steps {
 		n, out, err := s.fn(ctx, c, opts.all, filters)
@@ -97,7 +100,6 @@ func runPrune(ctx context.Context, c *command.Cli, opts pruneOptions) error {
 }
 
 // confirmMessage renders docker's warning list for the chosen options.
-// berth has no builder, so the build-cache line docker adds is omitted.
 func confirmMessage(opts pruneOptions) string {
 	warnings := []string{"all stopped containers", "all networks not used by at least one container"}
 	if opts.volumes {
@@ -107,6 +109,11 @@ func confirmMessage(opts pruneOptions) string {
 		warnings = append(warnings, "all images without at least one container associated to them")
 	} else {
 		warnings = append(warnings, "all dangling images")
+	}
+	if opts.all {
+		warnings = append(warnings, "all build cache")
+	} else {
+		warnings = append(warnings, "unused build cache")
 	}
 	var filters []string
 	fv := opts.filter.Value()
@@ -127,6 +134,14 @@ func listing(title string, items []string) string {
 		return ""
 	}
 	return title + "\n" + strings.Join(items, "\n") + "\n"
+}
+
+func pruneBuildCache(ctx context.Context, c *command.Cli, all bool, f client.Filters) (uint64, string, error) {
+	r, err := c.Client().BuildCachePrune(ctx, client.BuildCachePruneOptions{All: all, Filters: f})
+	if err != nil {
+		return 0, "", err
+	}
+	return r.Report.SpaceReclaimed, listing("Deleted build cache objects:", r.Report.CachesDeleted), nil
 }
 
 func pruneContainers(ctx context.Context, c *command.Cli, _ bool, f client.Filters) (uint64, string, error) {

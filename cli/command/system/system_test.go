@@ -168,14 +168,15 @@ func TestSystemPrune(t *testing.T) {
 		"POST /containers/prune": jsonReply(container.PruneReport{ContainersDeleted: []string{"c2"}, SpaceReclaimed: 300}),
 		"POST /networks/prune":   errReply(501, "network prune is not implemented"),
 		"POST /images/prune":     jsonReply(image.PruneReport{}),
+		"POST /build/prune":      jsonReply(map[string]any{"CachesDeleted": []string{"k1"}, "SpaceReclaimed": 100}),
 	}
 	out, stderr, err, _ := run(t, routes, "y\n", "system", "prune", "--filter", "until=24h")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n\n" +
+	want := "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - all dangling images\n  - unused build cache\n\n" +
 		"  Items to be pruned will be filtered with:\n  - until=24h\n\nAre you sure you want to continue? [y/N] " +
-		"Deleted Containers:\nc2\n\nTotal reclaimed space: 300B\n"
+		"Deleted Containers:\nc2\n\nDeleted build cache objects:\nk1\n\nTotal reclaimed space: 400B\n"
 	if out != want {
 		t.Errorf("got\n%q\nwant\n%q", out, want)
 	}
