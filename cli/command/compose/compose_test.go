@@ -89,7 +89,7 @@ func TestPort(t *testing.T) {
 		Ports: network.PortMap{network.MustParsePort("80/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: "8080"}}},
 	}}
 	routes := map[string]http.HandlerFunc{
-		"GET /containers/json":          fakeapi.JSON(twoContainers[:1]),
+		"GET /containers/json":           fakeapi.JSON(twoContainers[:1]),
 		"GET /containers/[0-9a-f]+/json": fakeapi.JSON(insp),
 	}
 	out, _, err, _ := fakeapi.Run(t, add, routes, "", "compose", "-p", "proj", "port", "web", "80")
