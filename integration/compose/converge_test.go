@@ -100,3 +100,21 @@ func TestScale(t *testing.T) {
 	out, _ := p.composeFail("up", "-d", "--scale", "nosuch=2")
 	mustContain(t, out, `no such service: nosuch`)
 }
+
+// TestRecreateKeepsAnonymousVolumes: a recreated container gets its
+// predecessor's anonymous volumes (Compose's behaviour); -V renews them.
+func TestRecreateKeepsAnonymousVolumes(t *testing.T) {
+	file := "services:\n  db:\n    image: busybox\n    command: [\"sleep\", \"%s\"]\n    stop_grace_period: 0s\n    volumes: [\"/data\"]\n"
+	p := newProject(t, "anonvol", map[string]string{"compose.yaml": strings.Replace(file, "%s", "1000", 1)})
+	p.compose("up", "-d")
+	p.compose("exec", "-T", "db", "sh", "-c", "echo kept > /data/f")
+	writeFile(t, p.Dir+"/compose.yaml", strings.Replace(file, "%s", "2000", 1))
+	mustContain(t, p.compose("up", "-d"), "Container anonvol-db-1  Recreated")
+	if out := p.compose("exec", "-T", "db", "cat", "/data/f"); strings.TrimSpace(out) != "kept" {
+		t.Fatalf("anonymous volume not inherited: %q", out)
+	}
+	p.compose("up", "-d", "--force-recreate", "-V")
+	if out, err := p.run("compose", "exec", "-T", "db", "cat", "/data/f"); err == nil {
+		t.Fatalf("-V kept the old volume: %q", out)
+	}
+}
