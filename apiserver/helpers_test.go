@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *env {
 		im:   fake.NewImages("busybox:latest", "myrepo/app:1", "localhost:5000/team/app:2"),
 		sys:  fake.NewSystem(),
 	}
-	e.srv.Register(notimpl.NewRouter(), srouter.NewRouter(e.sys), crouter.NewRouter(e.c), irouter.NewRouter(e.im))
+	e.srv.Register(notimpl.NewRouter(), srouter.NewRouter(e.sys), crouter.NewRouter(e.c), irouter.NewRouter(e.im, e.im))
 	l, err := net.Listen("unix", e.sock)
 	if err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func TestVersionedPathsAndErrors(t *testing.T) {
 		{"POST", "/containers/web/exec", "application/json", `{"Cmd":["ls"],"Container":"web"}`, 201, ""},
 		{"POST", "/exec/nope/start", "application/json", `{}`, 404, "No such exec instance: nope"},
 		{"POST", "/containers/web/pause", "", "", 501, "not supported"},
-		{"GET", "/containers/web/stats", "", "", 501, "not implemented"},
+		{"GET", "/containers/web/stats?stream=false", "", "", 200, ""},
 		{"GET", "/containers/web/attach/ws", "", "", 501, "websocket"},
 		{"GET", "/networks", "", "", 501, "networks: not supported by berth yet"},
 		{"POST", "/networks/create", "application/json", "{}", 501, "networks"},

@@ -18,6 +18,7 @@ import (
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
+	"github.com/berth-project/berth/cli/command/registry"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
 	"github.com/spf13/cobra"
@@ -171,6 +172,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	// Image and system command groups are owned by another package.
 	image.AddCommands(root, c)
 	network.AddCommands(root, c)
+	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)

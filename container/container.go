@@ -23,6 +23,9 @@ type State struct {
 	FinishedAt time.Time
 	// Removing marks a removal in progress (status "removing").
 	Removing bool
+	// Health is present for a container with a health check (from
+	// creation, as clients dereference it), nil otherwise.
+	Health *containertypes.Health `json:",omitempty"`
 }
 
 // Endpoint is the container's attachment to one network while it runs:
@@ -91,6 +94,9 @@ type Container struct {
 	RestartCount   int
 	// HasBeenStarted distinguishes "created" from "exited" after a failure.
 	HasBeenStarted bool
+	// HasBeenManuallyStopped: a stop or kill by the user, which the
+	// unless-stopped policy respects across daemon restarts.
+	HasBeenManuallyStopped bool
 	// Runtime is the OCI runtime name used at start.
 	Runtime string
 	// MountPoints are the volumes, binds and --mount tmpfs, by destination.
@@ -101,6 +107,7 @@ type Container struct {
 	Removed bool `json:"-"`
 
 	changed chan struct{}
+	restart *RestartManager
 }
 
 // Lock/Unlock guard the record's fields.

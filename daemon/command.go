@@ -20,6 +20,8 @@ var flagKeys = map[string]string{
 	"icc": "icc", "ip-forward": "ip-forward", "iptables": "iptables", "ipv6": "ipv6", "fixed-cidr": "fixed-cidr",
 	"fixed-cidr-v6": "fixed-cidr-v6", "default-address-pools": "default-address-pools", "debug": "debug", "storage-driver": "storage-driver",
 	"live-restore": "live-restore", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
+	"insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
+	"max-concurrent-downloads": "max-concurrent-downloads", "max-concurrent-uploads": "max-concurrent-uploads",
 }
 
 // NewCommand returns `berth daemon`, which takes dockerd's flags.
@@ -108,6 +110,10 @@ func NewCommand() *cobra.Command {
 	f.StringVar(&cfg.TLSCACert, "tlscacert", "", "Trust certs signed only by this CA")
 	f.StringVar(&cfg.TLSCert, "tlscert", "", "Path to TLS certificate file")
 	f.StringVar(&cfg.TLSKey, "tlskey", "", "Path to TLS key file")
+	f.StringSliceVar(&cfg.InsecureRegistries, "insecure-registry", nil, "Enable insecure registry communication")
+	f.StringSliceVar(&cfg.RegistryMirrors, "registry-mirror", nil, "Preferred registry mirror")
+	f.IntVar(&cfg.MaxConcurrentDownloads, "max-concurrent-downloads", cfg.MaxConcurrentDownloads, "Set the max concurrent downloads")
+	f.IntVar(&cfg.MaxConcurrentUploads, "max-concurrent-uploads", cfg.MaxConcurrentUploads, "Set the max concurrent uploads")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return fmt.Errorf("%w\nSee 'berth daemon --help'", err) })
 	return cmd
 }

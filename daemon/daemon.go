@@ -27,6 +27,7 @@ import (
 	"github.com/berth-project/berth/builder"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/daemon/config"
+	"github.com/berth-project/berth/distribution"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/layer"
@@ -49,6 +50,7 @@ type Daemon struct {
 	events    *events.Bus
 	layers    *layer.Store
 	images    *image.Service
+	dist      *distribution.Service
 	net       *network.Manager
 	lifecycle *lifecycle.Service
 	volumes   *volume.Service
@@ -105,6 +107,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err != nil {
 		return nil, err
 	}
+	d.dist, err = distribution.New(distribution.Options{
+		InsecureRegistries: cfg.InsecureRegistries,
+		Mirrors:            cfg.RegistryMirrors,
+		MaxDownloads:       cfg.MaxConcurrentDownloads,
+		MaxUploads:         cfg.MaxConcurrentUploads,
+		CertsDirs:          cfg.CertsDirs,
+		DB:                 db,
+	}, d.images, filepath.Join(cfg.DataRoot, "image", "tmp"))
+	if err != nil {
+		return nil, err
+	}
 	// The manager runs with --bridge=none too: user-defined networks
 	// still work without the default bridge.
 	var pools []network.AddressPool
@@ -156,7 +169,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	}
 	d.builder, err = builder.New(builder.Config{
 		DB: db, Root: filepath.Join(cfg.DataRoot, "builder"),
-		Images: d.images, Layers: d.layers, Containers: d.lifecycle, Logger: log,
+		Images: buildImages{d.images, d.dist}, Layers: d.layers, Containers: d.lifecycle, Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -168,7 +181,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		containerrouter.NewRouter(d.lifecycle),
 		networkrouter.NewRouter(d.lifecycle),
 		buildrouter.NewRouter(d),
-		imagerouter.NewRouter(d.images),
+		imagerouter.NewRouter(d.images, d.dist),
 		volumerouter.NewRouter(d.volumes),
 	)
 	return d, nil
@@ -231,16 +244,20 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	if d.server != nil {
 		_ = d.server.Shutdown(ctx)
 	}
+	// live-restore keeps what running containers need (bridge, rules,
+	// cgroup parent, volume mounts); with none running there is nothing
+	// to keep and the daemon cleans up as without it.
+	live := d.cfg.LiveRestore && d.lifecycle != nil && d.lifecycle.AnyRunning()
 	if d.lifecycle != nil {
-		d.lifecycle.Shutdown(ctx, d.cfg.LiveRestore)
+		d.lifecycle.Shutdown(ctx, live)
 	}
-	if d.net != nil && !d.cfg.LiveRestore {
+	if d.net != nil && !live {
 		if err := d.net.Shutdown(ctx); err != nil {
 			d.log.Warn("network shutdown", "err", err)
 		}
 	}
 	// With live-restore running containers keep their volume mounts.
-	if d.volumes != nil && !d.cfg.LiveRestore {
+	if d.volumes != nil && !live {
 		if err := d.volumes.Shutdown(); err != nil {
 			d.log.Warn("volume shutdown", "err", err)
 		}

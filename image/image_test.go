@@ -316,12 +316,3 @@ func TestPrune(t *testing.T) {
 		t.Errorf("bad dangling: %v", err)
 	}
 }
-
-func TestPullPushNotImplemented(t *testing.T) {
-	env := newTestEnv(t, newMemLayers())
-	for _, err := range []error{env.PullImage(ctx, "busybox", "", nil), env.PushImage(ctx, "busybox", "", nil)} {
-		if !errdefs.IsNotImplemented(err) || !strings.Contains(err.Error(), "not implemented") {
-			t.Errorf("got %v", err)
-		}
-	}
-}

@@ -13,8 +13,9 @@ import (
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/logger"
+	"github.com/berth-project/berth/logger/drivers"
 	"github.com/berth-project/berth/runtime/oci"
-	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 )
@@ -53,6 +54,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	if len(cfg.Entrypoint) == 0 && len(cfg.Cmd) == 0 {
 		return containertypes.CreateResponse{}, errdefs.InvalidParameter("no command specified")
 	}
+	warnings := discardUnsupported(&hc.Resources)
 	if err := s.validateHostConfig(cfg, hc); err != nil {
 		return containertypes.CreateResponse{}, err
 	}
@@ -97,6 +99,9 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		State:            container.State{Status: containertypes.StateCreated},
 		MountPoints:      mounts,
 	}
+	if container.HasHealthcheck(cfg.Healthcheck) {
+		c.State.Health = container.NewHealth()
+	}
 	c.Path, c.Args = commandLine(cfg)
 	if kind := parseNetMode(hc.NetworkMode).kind; c.Config.Hostname == "" && kind != modeHost && kind != modeContainer {
 		c.Config.Hostname = id[:12]
@@ -104,7 +109,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 	hc.Links = normalizeLinks(name, hc.Links)
 	dir := s.containerDir(id)
 	c.LogPath = filepath.Join(dir, id+"-json.log")
-	if s.logDriver(c) == "none" {
+	if drv := s.logDriver(c); drv == "none" || drivers.Remote(drv) && c.HostConfig.LogConfig.Config["cache-disabled"] == "true" {
 		c.LogPath = ""
 	}
 	c.HostnamePath = filepath.Join(dir, "hostname")
@@ -134,7 +139,7 @@ func (s *Service) ContainerCreate(ctx context.Context, name string, req *contain
 		return containertypes.CreateResponse{}, err
 	}
 	s.logEvent(c, "create", nil)
-	return containertypes.CreateResponse{ID: id, Warnings: []string{}}, nil
+	return containertypes.CreateResponse{ID: id, Warnings: warnings}, nil
 }
 
 // mergeImageConfig applies the image's defaults under the user's config,
@@ -192,10 +197,7 @@ func mergeImageConfig(user *containertypes.Config, img *image.Image) *containert
 		}
 		cfg.Volumes = vols
 	}
-	if cfg.Healthcheck == nil && img.Config.Config.Healthcheck != nil {
-		hc := *img.Config.Config.Healthcheck
-		cfg.Healthcheck = &containertypes.HealthConfig{Test: hc.Test, Interval: hc.Interval, Timeout: hc.Timeout, StartPeriod: hc.StartPeriod, StartInterval: hc.StartInterval, Retries: hc.Retries}
-	}
+	cfg.Healthcheck = mergeHealthcheck(cfg.Healthcheck, img.Config.Config.Healthcheck)
 	if cfg.Labels == nil {
 		cfg.Labels = map[string]string{}
 	}
@@ -237,32 +239,33 @@ func (s *Service) validateHostConfig(cfg *containertypes.Config, hc *containerty
 	if err := oci.Validate(cfg, hc); err != nil {
 		return err
 	}
-	switch hc.RestartPolicy.Name {
-	case "", "no":
-	case "always", "unless-stopped", "on-failure":
-		if hc.AutoRemove {
-			return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
-		}
-	default:
-		return errdefs.InvalidParameter("invalid restart policy '%s'", hc.RestartPolicy.Name)
+	if err := validateHealthcheck(cfg.Healthcheck); err != nil {
+		return err
 	}
-	if hc.LogConfig.Type != "" {
-		switch hc.LogConfig.Type {
-		case "json-file", "none", "local":
-		default:
-			return errdefs.NotImplemented("logging driver %q: not implemented", hc.LogConfig.Type)
-		}
+	if err := containertypes.ValidateRestartPolicy(hc.RestartPolicy); err != nil {
+		return errdefs.InvalidParameter("%v", err)
 	}
-	for k, v := range hc.LogConfig.Config {
-		switch k {
-		case "max-size":
-			if _, err := units.RAMInBytes(v); err != nil {
-				return errdefs.InvalidParameter("failed to create task for container: invalid max-size: %s", v)
-			}
-		case "max-file", "compress", "labels", "labels-regex", "env", "env-regex", "tag", "mode", "max-buffer-size":
-		default:
-			return errdefs.InvalidParameter("unknown log opt '%s' for json-file log driver", k)
+	if hc.AutoRemove && hc.RestartPolicy.Name != "" && hc.RestartPolicy.Name != containertypes.RestartPolicyDisabled {
+		return errdefs.InvalidParameter("can't create 'AutoRemove' container with restart policy")
+	}
+	// The effective driver and options: the daemon's when none is named
+	// (mergeLogConfig records the same at create).
+	lc := hc.LogConfig
+	if lc.Type == "" {
+		lc.Type = s.cfg.LogDriver
+	}
+	if lc.Type == s.cfg.LogDriver {
+		merged := map[string]string{}
+		for k, v := range s.cfg.LogOpts {
+			merged[k] = v
 		}
+		for k, v := range lc.Config {
+			merged[k] = v
+		}
+		lc.Config = merged
+	}
+	if err := logger.ValidateOpts(lc.Type, lc.Config); err != nil {
+		return errdefs.InvalidParameter("%v", err)
 	}
 	return nil
 }

@@ -260,7 +260,12 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 	}
 	cwd := cfg.WorkingDir
 	umask := c.HostConfig.Umask
+	ulimits := c.HostConfig.Ulimits
 	c.Unlock()
+	rl, err := oci.Rlimits(ulimits)
+	if err != nil {
+		return nil, err
+	}
 	if e.req.User != "" {
 		userSpec = e.req.User
 	}
@@ -292,6 +297,7 @@ func (s *Service) execProcess(containerID string, e *execConfig) (*specs.Process
 		Cwd:             cwd,
 		User:            user,
 		Capabilities:    &specs.LinuxCapabilities{Bounding: caps, Effective: caps, Permitted: caps},
+		Rlimits:         rl,
 		NoNewPrivileges: noNewPriv,
 	}, nil
 }

@@ -30,7 +30,7 @@ func (s *Service) ContainerInspect(ctx context.Context, name string, size bool) 
 		Args:    nonNil(c.Args),
 		State: &containertypes.State{
 			Status:     displayStatus(c),
-			Running:    c.IsRunning(),
+			Running:    c.IsRunning() || st.Status == containertypes.StateRestarting,
 			Paused:     st.Status == containertypes.StatePaused,
 			Restarting: st.Status == containertypes.StateRestarting,
 			OOMKilled:  st.OOMKilled,
@@ -40,6 +40,7 @@ func (s *Service) ContainerInspect(ctx context.Context, name string, size bool) 
 			Error:      st.Error,
 			StartedAt:  timeOrZero(st.StartedAt),
 			FinishedAt: timeOrZero(st.FinishedAt),
+			Health:     copyHealth(st.Health),
 		},
 		Image:           c.ImageID,
 		ResolvConfPath:  c.ResolvConfPath,

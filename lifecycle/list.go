@@ -26,6 +26,11 @@ func (s *Service) ContainerList(ctx context.Context, opts containerrouter.ListOp
 	if err := f.Validate(listFilters...); err != nil {
 		return nil, err
 	}
+	for _, h := range f.Get("health") {
+		if containertypes.ValidateHealthStatus(containertypes.HealthStatus(h)) != nil {
+			return nil, errdefs.InvalidParameter("Unrecognised filter value for health: %s", h)
+		}
+	}
 	for _, st := range f.Get("status") {
 		if err := containertypes.ValidateContainerState(containertypes.ContainerState(st)); err != nil {
 			return nil, errdefs.InvalidParameter("invalid filter 'status=%s'", st)
@@ -147,8 +152,9 @@ func (s *Service) ancestorIDs(refs []string) map[string]bool {
 // matches applies the list filters; called with c locked.
 func (s *Service) matches(c *container.Container, opts containerrouter.ListOptions, f filters.Args, exited []int, ancestors map[string]bool) bool {
 	status := string(displayStatus(c))
-	// A limit (ps -n, ps -l) counts stopped containers too, as in Docker.
-	if !opts.All && opts.Limit <= 0 && !c.IsRunning() && !f.Contains("status") && !f.Contains("exited") {
+	// A limit (ps -n, ps -l) counts stopped containers too, and a
+	// restarting container counts as running (ps shows it), as in Docker.
+	if !opts.All && opts.Limit <= 0 && !c.IsRunning() && c.State.Status != containertypes.StateRestarting && !f.Contains("status") && !f.Contains("exited") {
 		return false
 	}
 	if !f.ExactMatch("status", status) {
@@ -197,7 +203,7 @@ func (s *Service) matches(c *container.Container, opts containerrouter.ListOptio
 			return false
 		}
 	}
-	if f.Contains("health") && !f.ExactMatch("health", "none") {
+	if f.Contains("health") && !f.ExactMatch("health", healthStatus(c)) {
 		return false
 	}
 	if vols := f.Get("volume"); len(vols) > 0 && !slices.ContainsFunc(vols, func(v string) bool { return mountedVolume(c, v) }) {
@@ -253,6 +259,9 @@ func summary(c *container.Container) containertypes.Summary {
 		Status:  statusText(c),
 		Mounts:  apiMounts(c),
 	}
+	if h := c.State.Health; h != nil {
+		sum.Health = &containertypes.HealthSummary{Status: h.Status, FailingStreak: h.FailingStreak}
+	}
 	mode := string(c.HostConfig.NetworkMode)
 	if mode == "" || mode == "default" {
 		mode = "bridge"
@@ -298,10 +307,14 @@ func statusAt(st container.State, now time.Time) string {
 	switch {
 	case st.Removing:
 		return "Removal In Progress"
+	case st.Status == containertypes.StateRunning && st.Health != nil:
+		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (" + container.HealthString(st.Health) + ")"
 	case st.Status == containertypes.StateRunning:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt))
 	case st.Status == containertypes.StatePaused:
 		return "Up " + units.HumanDuration(now.Sub(st.StartedAt)) + " (Paused)"
+	case st.Status == containertypes.StateRestarting:
+		return "Restarting (" + strconv.Itoa(st.ExitCode) + ") " + units.HumanDuration(now.Sub(st.FinishedAt)) + " ago"
 	case st.Status == containertypes.StateDead:
 		return "Dead"
 	case st.Status == containertypes.StateExited && !st.FinishedAt.IsZero():

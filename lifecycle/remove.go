@@ -34,6 +34,15 @@ func (s *Service) ContainerRemove(ctx context.Context, name string, opts contain
 		c.Unlock()
 		return errdefs.Conflict("removal of container %s is already in progress", c.ShortID())
 	}
+	if c.State.Status == containertypes.StateRestarting {
+		if !opts.Force {
+			c.Unlock()
+			return errdefs.Conflict("cannot remove container %q: container is restarting: stop the container before removing or force remove", c.Name)
+		}
+		c.Unlock()
+		s.stopRestarting(ctx, c)
+		c.Lock()
+	}
 	if c.IsRunning() {
 		if !opts.Force {
 			paused := c.State.Status == containertypes.StatePaused

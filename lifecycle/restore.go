@@ -20,6 +20,11 @@ func (s *Service) Restore(ctx context.Context) error {
 			c.State.Removing = false
 			c.State.Status = containertypes.StateDead
 		}
+		if c.HostConfig != nil && c.HostConfig.IpcMode.IsEmpty() {
+			// Records from before create filled in the default: the
+			// runtime has always treated empty as private.
+			c.HostConfig.IpcMode = containertypes.IPCModePrivate
+		}
 		s.restoreMounts(c, c.IsRunning())
 		if !c.IsRunning() {
 			_ = s.store.Save(c)
@@ -39,6 +44,8 @@ func (s *Service) Restore(ctx context.Context) error {
 					fmt.Fprintf(os.Stderr, "restore %s: %v\n", c.ShortID(), derr)
 				}
 			}
+			s.startHealth(c, sh)
+			s.restoreShipping(c)
 			c.Unlock()
 			go s.monitor(c, sh)
 			continue
@@ -53,5 +60,6 @@ func (s *Service) Restore(ctx context.Context) error {
 		_, _ = s.layers.Mount(c.ID)
 		s.handleExit(c, st)
 	}
+	s.restartPolicyContainers(ctx)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/container"
@@ -55,11 +56,18 @@ type Service struct {
 	events *events.Bus
 	vols   Volumes // nil: volume mounts answer not implemented
 
+	// stopping is set once the daemon shuts down: exits then are not
+	// restarts nor manual stops.
+	stopping atomic.Bool
+
 	mu      sync.Mutex
 	shims   map[string]*client.Shim
 	execs   map[string]*execConfig
 	pending map[string][]*pendingAttach // attaches waiting for start
 	dns     map[string]*dns.Server      // embedded DNS per container
+	probes  map[string]chan struct{}    // health monitors: closed to stop
+	// shippers follow the logs of containers on remote log drivers.
+	shippers map[string]*shipper
 }
 
 var _ containerrouter.Backend = (*Service)(nil)
@@ -76,10 +84,12 @@ func New(cfg Config, store *container.Store, images *image.Service, layers *laye
 	}
 	return &Service{
 		cfg: cfg, store: store, images: images, layers: layers, net: net, events: bus, vols: vols,
-		shims:   map[string]*client.Shim{},
-		execs:   map[string]*execConfig{},
-		pending: map[string][]*pendingAttach{},
-		dns:     map[string]*dns.Server{},
+		shims:    map[string]*client.Shim{},
+		execs:    map[string]*execConfig{},
+		pending:  map[string][]*pendingAttach{},
+		dns:      map[string]*dns.Server{},
+		probes:   map[string]chan struct{}{},
+		shippers: map[string]*shipper{},
 	}, nil
 }
 
@@ -139,6 +149,12 @@ func trimSlash(name string) string {
 // Shutdown stops running containers (no live-restore) or just drops shim
 // connections (live-restore).
 func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
+	s.stopping.Store(true)
+	for _, c := range s.store.List() {
+		c.Lock()
+		c.CancelRestart()
+		c.Unlock()
+	}
 	if liveRestore {
 		s.mu.Lock()
 		for _, sh := range s.shims {
@@ -163,6 +179,19 @@ func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
 		}(c)
 	}
 	wg.Wait()
+}
+
+// AnyRunning reports whether a container runs (or is paused).
+func (s *Service) AnyRunning() bool {
+	for _, c := range s.store.List() {
+		c.Lock()
+		running := c.IsRunning()
+		c.Unlock()
+		if running {
+			return true
+		}
+	}
+	return false
 }
 
 // removeCgroupParent removes the (by then empty) parent cgroup that the

@@ -15,7 +15,6 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/runtime/oci"
 	"github.com/berth-project/berth/shim/client"
-	"github.com/docker/go-units"
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -27,12 +26,16 @@ func (s *Service) ContainerStart(ctx context.Context, name string) error {
 	}
 	c.Lock()
 	defer c.Unlock()
-	if c.IsRunning() {
+	if c.IsRunning() || c.State.Status == containertypes.StateRestarting {
 		return errdefs.NotModified("container already started")
 	}
 	if c.State.Removing || c.Removed {
 		return errdefs.Conflict("cannot start container %s: container is marked for removal", c.ShortID())
 	}
+	// A manual start judges the next exits afresh (Docker zeroes the
+	// count too) and forgets an earlier manual stop.
+	c.ResetRestartManager(true)
+	c.HasBeenManuallyStopped = false
 	if err := s.start(ctx, c); err != nil {
 		// Attaches waiting for this start end now: there is no output.
 		s.endPending(c.ID)
@@ -149,7 +152,12 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		return err
 	}
 	tr.mark("spec")
-	maxSize, maxFile := s.logLimits(c)
+	ship, err := s.openLogDriver(c)
+	if err != nil {
+		return err
+	}
+	undo = append(undo, func() { ship.abort() })
+	maxSize, maxFile, compress := s.logLimits(c)
 	sh, err := client.Create(ctx, client.StartOptions{
 		ShimPath:    s.cfg.ShimPath,
 		ID:          c.ID,
@@ -159,6 +167,7 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 		LogPath:     c.LogPath,
 		LogMaxSize:  maxSize,
 		LogMaxFile:  maxFile,
+		LogCompress: compress,
 		OpenStdin:   c.Config.OpenStdin,
 		StdinOnce:   c.Config.StdinOnce,
 		Tty:         c.Config.Tty,
@@ -186,7 +195,9 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 	s.shims[c.ID] = sh
 	s.mu.Unlock()
 
-	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC()}
+	c.State = container.State{Status: containertypes.StateRunning, Pid: sh.Pid(), StartedAt: time.Now().UTC(), Health: c.State.Health}
+	s.startHealth(c, sh)
+	s.startShipping(c, ship)
 	c.HasBeenStarted = true
 	c.Runtime = c.HostConfig.Runtime
 	if err := s.store.Save(c); err != nil {
@@ -208,26 +219,6 @@ func containerEnv(c *container.Container, links []string) []string {
 	}
 	env = mergeEnv(env, links)
 	return mergeEnv(env, c.Config.Env)
-}
-
-func (s *Service) logLimits(c *container.Container) (int64, int) {
-	// Create merged the daemon's options into the container's; records
-	// made before that carry neither Type nor options.
-	opts := s.cfg.LogOpts
-	if c.HostConfig.LogConfig.Type != "" || len(c.HostConfig.LogConfig.Config) > 0 {
-		opts = c.HostConfig.LogConfig.Config
-	}
-	var size int64
-	if v := opts["max-size"]; v != "" {
-		size, _ = units.RAMInBytes(v)
-	}
-	files := 1
-	if v := opts["max-file"]; v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			files = n
-		}
-	}
-	return size, files
 }
 
 // monitor waits for the container's exit and records it.
@@ -261,19 +252,28 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 	c.Lock()
 	s.releaseRunResources(c, tr)
 	tr.mark("release")
+	s.stopHealth(c)
+	s.stopShipping(c.ID)
 	c.State.Status = containertypes.StateExited
 	c.State.Pid = 0
 	c.State.ExitCode = status.ExitCode
 	c.State.OOMKilled = status.OOMKilled
 	c.State.Error = status.Error
-	c.State.FinishedAt = status.ExitedAt.UTC()
-	if c.State.FinishedAt.IsZero() {
-		c.State.FinishedAt = time.Now().UTC()
+	if status.ExitedAt.IsZero() {
+		status.ExitedAt = time.Now()
 	}
+	c.State.FinishedAt = status.ExitedAt.UTC()
+	if status.OOMKilled {
+		// Docker reports the kernel's OOM kill before the exit. The
+		// shim tells us at exit, so an OOM kill of a child process that
+		// leaves the container running is not reported.
+		s.logEvent(c, "oom", nil)
+	}
+	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	restarting := !c.State.Removing && !c.Removed && s.scheduleRestart(c, status)
 	_ = s.store.Save(c)
 	c.Notify()
-	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing
-	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	autoRemove := c.HostConfig.AutoRemove && !c.State.Removing && !restarting
 	c.Unlock()
 	tr.mark("save")
 	if autoRemove {

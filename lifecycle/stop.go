@@ -69,10 +69,18 @@ func (s *Service) ContainerStop(ctx context.Context, name, signal string, timeou
 		return err
 	}
 	c.Lock()
+	if c.State.Status == containertypes.StateRestarting {
+		s.markManualStop(c, true)
+		c.Unlock()
+		s.stopRestarting(ctx, c)
+		s.logEvent(c, "stop", nil)
+		return nil
+	}
 	if !c.IsRunning() {
 		c.Unlock()
 		return errdefs.NotModified("container already stopped")
 	}
+	s.markManualStop(c, true)
 	sig := stopSignal(c)
 	if signal != "" {
 		if sig, err = ParseSignal(signal); err != nil {
@@ -166,6 +174,13 @@ func (s *Service) ContainerKill(ctx context.Context, name, signal string) error 
 	}
 	c.Lock()
 	running := c.IsRunning()
+	if c.State.Status == containertypes.StateRestarting {
+		c.Unlock()
+		return errdefs.Conflict("cannot kill container: %s: container %s is restarting, wait until the container is running", name, c.ID)
+	}
+	if running {
+		s.markManualStop(c, sig == syscall.SIGKILL || sig == stopSignal(c))
+	}
 	c.Unlock()
 	sh := s.shim(c.ID)
 	if !running || sh == nil {

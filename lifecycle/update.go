@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -29,8 +30,17 @@ func (s *Service) ContainerUpdate(ctx context.Context, name string, cfg *contain
 	if c.HostConfig.AutoRemove && cfg.RestartPolicy.Name != "" && cfg.RestartPolicy.Name != "no" {
 		return containertypes.UpdateResponse{}, errdefs.InvalidParameter("Restart policy cannot be updated because AutoRemove is enabled for the container")
 	}
+	if err := containertypes.ValidateRestartPolicy(cfg.RestartPolicy); err != nil {
+		return containertypes.UpdateResponse{}, errdefs.InvalidParameter("%v", err)
+	}
+	if c.State.Removing || c.State.Status == containertypes.StateDead {
+		return containertypes.UpdateResponse{}, errdefs.Conflict("Cannot update container %s: container is marked for removal and cannot be \"update\"", c.ID)
+	}
+	warnings := discardUnsupported(&cfg.Resources)
 	res := c.HostConfig.Resources
-	applyResources(&res, &cfg.Resources)
+	if err := applyResources(&res, &cfg.Resources); err != nil {
+		return containertypes.UpdateResponse{}, errdefs.Conflict("Cannot update container %s: %v", c.ID, err)
+	}
 	lr, err := oci.Resources(&res)
 	if err != nil {
 		return containertypes.UpdateResponse{}, err
@@ -43,17 +53,41 @@ func (s *Service) ContainerUpdate(ctx context.Context, name string, cfg *contain
 	c.HostConfig.Resources = res
 	if cfg.RestartPolicy.Name != "" {
 		c.HostConfig.RestartPolicy = cfg.RestartPolicy
+		c.RestartManager().SetPolicy(cfg.RestartPolicy)
 	}
 	if err := s.store.Save(c); err != nil {
 		return containertypes.UpdateResponse{}, err
 	}
 	s.logEvent(c, "update", nil)
-	return containertypes.UpdateResponse{Warnings: []string{}}, nil
+	return containertypes.UpdateResponse{Warnings: warnings}, nil
 }
 
-// applyResources copies the fields `docker update` sets (non-zero ones).
-func applyResources(dst, src *containertypes.Resources) {
+// applyResources copies the fields `docker update` sets (non-zero ones)
+// after Docker's checks against what the container already has: CFS
+// quota/period and --cpus exclude each other, and a memory limit above
+// the current swap limit needs the swap limit too.
+func applyResources(dst, src *containertypes.Resources) error {
+	switch {
+	case src.NanoCPUs > 0 && dst.CPUPeriod > 0:
+		return errors.New("Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set")
+	case src.NanoCPUs > 0 && dst.CPUQuota > 0:
+		return errors.New("Conflicting options: Nano CPUs cannot be updated as CPU Quota has already been set")
+	case src.CPUPeriod > 0 && dst.NanoCPUs > 0:
+		return errors.New("Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set")
+	case src.CPUQuota > 0 && dst.NanoCPUs > 0:
+		return errors.New("Conflicting options: CPU Quota cannot be updated as NanoCPUs has already been set")
+	}
 	if src.Memory != 0 {
+		swap := dst.MemorySwap
+		if swap == 0 && dst.Memory > 0 {
+			swap = dst.Memory * 2 // Docker's create default
+		}
+		if swap > 0 && src.Memory > swap && src.MemorySwap == 0 {
+			return errors.New("Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
+		}
+		if dst.MemorySwap == 0 && dst.Memory > 0 && src.MemorySwap == 0 {
+			dst.MemorySwap = swap // keep the swap limit the kernel has
+		}
 		dst.Memory = src.Memory
 	}
 	if src.MemorySwap != 0 {
@@ -73,6 +107,12 @@ func applyResources(dst, src *containertypes.Resources) {
 	}
 	if src.CPUQuota != 0 {
 		dst.CPUQuota = src.CPUQuota
+	}
+	if src.CPURealtimePeriod != 0 {
+		dst.CPURealtimePeriod = src.CPURealtimePeriod
+	}
+	if src.CPURealtimeRuntime != 0 {
+		dst.CPURealtimeRuntime = src.CPURealtimeRuntime
 	}
 	if src.CpusetCpus != "" {
 		dst.CpusetCpus = src.CpusetCpus
@@ -102,6 +142,7 @@ func applyResources(dst, src *containertypes.Resources) {
 	if src.BlkioDeviceWriteIOps != nil {
 		dst.BlkioDeviceWriteIOps = src.BlkioDeviceWriteIOps
 	}
+	return nil
 }
 
 // ContainerTop implements GET /containers/{id}/top: the host's ps output

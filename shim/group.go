@@ -201,7 +201,7 @@ func (m *monitor) create(cr *proto.Create) (int, error) {
 	trace("create request " + cr.ID)
 	o := options{
 		id: cr.ID, bundle: cr.Bundle, runtime: cr.Runtime, runtimeRoot: cr.RuntimeRoot,
-		logPath: cr.LogPath, logMaxSize: cr.LogMaxSize, logMaxFile: max(cr.LogMaxFile, 1),
+		logPath: cr.LogPath, logMaxSize: cr.LogMaxSize, logMaxFile: max(cr.LogMaxFile, 1), logCompress: cr.LogCompress,
 		stdin: cr.Stdin, stdinOnce: cr.StdinOnce, tty: cr.Tty,
 	}
 	m.mu.Lock()

@@ -31,6 +31,7 @@ type options struct {
 	logPath                          string
 	logMaxSize                       int64
 	logMaxFile                       int
+	logCompress                      bool
 	stdin, stdinOnce, tty            bool
 }
 
@@ -72,6 +73,7 @@ func Main(args []string) int {
 	fs.StringVar(&o.logPath, "log-path", "", "json-file log path")
 	fs.Int64Var(&o.logMaxSize, "log-max-size", 0, "rotate at this many bytes")
 	fs.IntVar(&o.logMaxFile, "log-max-file", 1, "log files kept")
+	fs.BoolVar(&o.logCompress, "log-compress", false, "gzip rotated log files")
 	fs.BoolVar(&o.stdin, "stdin", false, "keep stdin open")
 	fs.BoolVar(&o.stdinOnce, "stdin-once", false, "close stdin after the first attach ends")
 	fs.BoolVar(&o.tty, "tty", false, "allocate a pty")
@@ -158,6 +160,7 @@ func (s *shim) create() (waitFunc, error) {
 		if logw, err = jsonfile.NewWriter(o.logPath, o.logMaxSize, o.logMaxFile); err != nil {
 			return nil, err
 		}
+		logw.Compress = o.logCompress
 	}
 
 	// Container-side stdio; our ends are kept, theirs closed after create.

@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/berth-project/berth/logger"
+	_ "github.com/berth-project/berth/logger/drivers" // the drivers ValidateOpts knows
 	"net/netip"
 	"os"
 	"reflect"
@@ -87,6 +89,13 @@ type Config struct {
 	TLSCACert           string        `json:"tlscacert,omitempty"`
 	TLSCert             string        `json:"tlscert,omitempty"`
 	TLSKey              string        `json:"tlskey,omitempty"`
+	// Registry client settings (dockerd's names). 127.0.0.0/8 is always
+	// insecure; certificates are read from CertsDirs/<host:port>/.
+	InsecureRegistries     []string `json:"insecure-registries,omitempty"`
+	RegistryMirrors        []string `json:"registry-mirrors,omitempty"`
+	MaxConcurrentDownloads int      `json:"max-concurrent-downloads,omitempty"`
+	MaxConcurrentUploads   int      `json:"max-concurrent-uploads,omitempty"`
+	CertsDirs              []string `json:"-"`
 }
 
 // Defaults returns the built-in configuration.
@@ -102,6 +111,10 @@ func Defaults() *Config {
 		IPForward:      true,
 		IPTables:       true,
 		StorageDriver:  "overlay2",
+		// Docker's defaults.
+		MaxConcurrentDownloads: 3,
+		MaxConcurrentUploads:   5,
+		CertsDirs:              []string{"/etc/berth/certs.d", "/etc/docker/certs.d"},
 	}
 }
 
@@ -259,18 +272,39 @@ func Merge(base, file *Config, fileSet, flagsSet map[string]bool) error {
 	if fileSet["tlsverify"] {
 		base.TLSVerify = file.TLSVerify
 	}
+	if fileSet["insecure-registries"] {
+		base.InsecureRegistries = file.InsecureRegistries
+	}
+	if fileSet["registry-mirrors"] {
+		base.RegistryMirrors = file.RegistryMirrors
+	}
+	if fileSet["max-concurrent-downloads"] {
+		base.MaxConcurrentDownloads = file.MaxConcurrentDownloads
+	}
+	if fileSet["max-concurrent-uploads"] {
+		base.MaxConcurrentUploads = file.MaxConcurrentUploads
+	}
 	return base.Validate()
 }
 
 // Validate checks values that would otherwise fail late.
 func (c *Config) Validate() error {
+	if c.MaxConcurrentDownloads < 0 {
+		return fmt.Errorf("invalid max concurrent downloads: %d", c.MaxConcurrentDownloads)
+	}
+	if c.MaxConcurrentUploads < 0 {
+		return fmt.Errorf("invalid max concurrent uploads: %d", c.MaxConcurrentUploads)
+	}
+	for _, m := range c.RegistryMirrors {
+		if !strings.HasPrefix(m, "http://") && !strings.HasPrefix(m, "https://") {
+			return fmt.Errorf("invalid mirror: unsupported scheme %q in %q", strings.SplitN(m, ":", 2)[0], m)
+		}
+	}
 	if c.StorageDriver != "" && c.StorageDriver != "overlay2" && c.StorageDriver != "overlay" {
 		return fmt.Errorf("error initializing graphdriver: driver not supported: %s", c.StorageDriver)
 	}
-	switch c.LogDriver {
-	case "json-file", "none", "local":
-	default:
-		return fmt.Errorf("logging driver %q: not implemented", c.LogDriver)
+	if err := logger.ValidateOpts(c.LogDriver, c.LogOpts); err != nil {
+		return fmt.Errorf("failed to set log opts: %w", err)
 	}
 	if c.IPv6 && c.FixedCIDRv6 == "" && c.Bridge != "none" {
 		return fmt.Errorf("--ipv6 needs --fixed-cidr-v6 for the default bridge")

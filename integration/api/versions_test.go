@@ -91,7 +91,7 @@ func allRoutes() []router.Route {
 		containerrouter.NewRouter(nil),
 		networkrouter.NewRouter(nil),
 		buildrouter.NewRouter(nil),
-		imagerouter.NewRouter(nil),
+		imagerouter.NewRouter(nil, nil),
 		volumerouter.NewRouter(nil),
 	} {
 		out = append(out, r.Routes()...)

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"github.com/berth-project/berth/internal/testutil"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -76,8 +77,19 @@ func TestFeatures(t *testing.T) {
 	if err == nil || !strings.Contains(out, "does not match the specified platform: wanted linux/arm64") {
 		t.Errorf("--platform mismatch: %v\n%s", err, out)
 	}
-	// Pulling needs the distribution work: said plainly.
-	if out, err := cli(d, berth, dir2, "", "build", "--pull", "."); err == nil || !strings.Contains(out, "not implemented") {
+	// --pull fetches the base image again, here from a registry on
+	// 127.0.0.1 (test daemons cannot reach any other).
+	reg := testutil.StartRegistry(t)
+	base := reg + "/it-pull/busybox:latest"
+	for _, args := range [][]string{{"tag", "busybox", base}, {"push", base}} {
+		if out, err := d.Run(args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	defer d.Run("rmi", base)
+	dir3 := writeFiles(t, map[string]string{"Dockerfile": "FROM " + base + "\nRUN true\n"})
+	if out, err := cli(d, berth, dir3, "", "build", "--pull", "-t", "it-pulled", "."); err != nil || !strings.Contains(out, "Pulling from it-pull/busybox") {
 		t.Errorf("--pull: %v\n%s", err, out)
 	}
+	d.Run("rmi", "it-pulled")
 }

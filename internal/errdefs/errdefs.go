@@ -94,3 +94,8 @@ func IsNotImplemented(err error) bool   { return errors.Is(err, ErrNotImplemente
 func IsForbidden(err error) bool        { return errors.Is(err, ErrForbidden) }
 func IsUnavailable(err error) bool      { return errors.Is(err, ErrUnavailable) }
 func IsUnauthorized(err error) bool     { return errors.Is(err, ErrUnauthorized) }
+
+// Unauthorized returns a 401-class error (registry login failures).
+func Unauthorized(format string, args ...any) error {
+	return wrap(ErrUnauthorized, nil, format, args...)
+}

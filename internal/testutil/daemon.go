@@ -82,6 +82,14 @@ func RemoveBinaries() {
 	}
 }
 
+// NoRemoteRegistries is the environment test daemons run with: registry
+// traffic to anything but loopback (a pull of "busybox" means Docker Hub)
+// goes to a closed local port and fails at once, without even a DNS
+// lookup, so no test can reach outside 127.0.0.0/8 by naming a missing
+// image. Go never proxies loopback hosts, so registries the tests serve
+// on 127.0.0.1 are reached directly.
+var NoRemoteRegistries = []string{"HTTPS_PROXY=http://127.0.0.1:9", "HTTP_PROXY=http://127.0.0.1:9", "NO_PROXY=", "https_proxy=", "http_proxy=", "no_proxy="}
+
 // Daemon is a private berth daemon.
 type Daemon struct {
 	Root   string // temp dir holding everything
@@ -176,6 +184,7 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 
 func (d *Daemon) launch() error {
 	d.cmd = exec.Command(filepath.Join(d.Bin, "berth"), d.args...)
+	d.cmd.Env = append(os.Environ(), NoRemoteRegistries...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
 		return err
@@ -209,6 +218,15 @@ func (d *Daemon) Restart() error {
 func (d *Daemon) Crash() error {
 	_ = d.cmd.Process.Kill()
 	_ = d.cmd.Wait()
+	return d.launch()
+}
+
+// CrashFor kills the daemon with SIGKILL, leaves it down for pause (so
+// containers can exit meanwhile) and starts it again on the same roots.
+func (d *Daemon) CrashFor(pause time.Duration) error {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+	time.Sleep(pause)
 	return d.launch()
 }
 

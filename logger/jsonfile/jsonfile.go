@@ -5,8 +5,10 @@
 package jsonfile
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -29,6 +31,9 @@ type Writer struct {
 	f       *os.File
 	size    int64
 	buf     []byte
+	// Compress gzips rotated files (path.1.gz ...), Docker's compress=true.
+	Compress bool
+	gz       sync.WaitGroup
 }
 
 // NewWriter opens path for appending. maxSize 0 means no rotation;
@@ -91,15 +96,28 @@ func (w *Writer) rotate() error {
 			return err
 		}
 	} else {
-		_ = os.Remove(fmt.Sprintf("%s.%d", w.path, w.maxFile-1))
+		// The previous compression must be done before names shift.
+		w.gz.Wait()
+		ext := ""
+		if w.Compress {
+			ext = ".gz"
+		}
+		_ = os.Remove(fmt.Sprintf("%s.%d%s", w.path, w.maxFile-1, ext))
 		for i := w.maxFile - 2; i >= 1; i-- {
-			err := os.Rename(fmt.Sprintf("%s.%d", w.path, i), fmt.Sprintf("%s.%d", w.path, i+1))
+			err := os.Rename(fmt.Sprintf("%s.%d%s", w.path, i, ext), fmt.Sprintf("%s.%d%s", w.path, i+1, ext))
 			if err != nil && !os.IsNotExist(err) {
 				return err
 			}
 		}
 		if err := os.Rename(w.path, w.path+".1"); err != nil {
 			return err
+		}
+		if w.Compress {
+			w.gz.Add(1)
+			go func() {
+				defer w.gz.Done()
+				compressFile(w.path + ".1")
+			}()
 		}
 	}
 	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, 0o640)
@@ -119,5 +137,34 @@ func (w *Writer) Close() error {
 	}
 	err := w.f.Close()
 	w.f = nil
+	w.gz.Wait()
 	return err
+}
+
+// compressFile replaces p with p.gz (written aside, then renamed, so a
+// reader sees either name complete).
+func compressFile(p string) {
+	in, err := os.Open(p)
+	if err != nil {
+		return
+	}
+	defer in.Close()
+	tmp := p + ".gz.tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return
+	}
+	zw := gzip.NewWriter(out)
+	_, cerr := io.Copy(zw, in)
+	if err := zw.Close(); cerr == nil {
+		cerr = err
+	}
+	if err := out.Close(); cerr == nil {
+		cerr = err
+	}
+	if cerr != nil || os.Rename(tmp, p+".gz") != nil {
+		_ = os.Remove(tmp)
+		return
+	}
+	_ = os.Remove(p)
 }

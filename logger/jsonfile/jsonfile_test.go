@@ -173,3 +173,44 @@ func TestFollowCancel(t *testing.T) {
 		t.Fatal("follow did not end on cancel")
 	}
 }
+
+func TestCompressRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c-json.log")
+	w, err := NewWriter(path, 200, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Compress = true
+	for i := 0; i < 20; i++ {
+		if err := w.Write("stdout", []byte(fmt.Sprintf("line %02d\n", i)), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path + ".1.gz", path + ".2.gz"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("rotated file not compressed: %v", err)
+		}
+	}
+	if _, err := os.Stat(path + ".1"); !os.IsNotExist(err) {
+		t.Fatalf("plain rotated file left: %v", err)
+	}
+	var got []string
+	for m := range Read(context.Background(), path, ReadOptions{Tail: -1}) {
+		if m.Err != nil {
+			t.Fatal(m.Err)
+		}
+		got = append(got, string(m.Line))
+	}
+	// Three files of at most 200 bytes: the newest lines, in order.
+	if len(got) < 6 || got[len(got)-1] != "line 19\n" {
+		t.Fatalf("read across gzipped files: %q", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] <= got[i-1] {
+			t.Fatalf("out of order: %q", got)
+		}
+	}
+}

@@ -2,11 +2,13 @@ package jsonfile
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -85,13 +87,17 @@ func truncate(b []byte) []byte {
 	return b
 }
 
-// files lists path's rotated files oldest first, then path itself.
+// files lists path's rotated files (plain or gzipped) oldest first, then
+// path itself.
 func files(path string) []string {
 	var rotated []string
 	for i := 1; ; i++ {
 		p := fmt.Sprintf("%s.%d", path, i)
 		if _, err := os.Stat(p); err != nil {
-			break
+			if _, err := os.Stat(p + ".gz"); err != nil {
+				break
+			}
+			p += ".gz"
 		}
 		rotated = append(rotated, p)
 	}
@@ -129,7 +135,16 @@ func (r *reader) run(path string) {
 	var pending []byte
 	var lines [][]byte
 	for i, f := range fs {
-		data, err := io.ReadAll(f)
+		var src io.Reader = f
+		if strings.HasSuffix(f.Name(), ".gz") {
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				r.emit(&Message{Err: err})
+				return
+			}
+			src = zr
+		}
+		data, err := io.ReadAll(src)
 		if err != nil {
 			r.emit(&Message{Err: err})
 			return

@@ -42,3 +42,7 @@ func rlimits(uls []*container.Ulimit) ([]specs.POSIXRlimit, error) {
 	}
 	return out, nil
 }
+
+// Rlimits converts --ulimit entries for an exec process, which Docker
+// starts from the container's process spec and so with its limits.
+func Rlimits(uls []*container.Ulimit) ([]specs.POSIXRlimit, error) { return rlimits(uls) }

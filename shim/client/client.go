@@ -34,6 +34,7 @@ type StartOptions struct {
 	LogPath     string // json-file log; "" disables logging (log driver "none")
 	LogMaxSize  int64  // bytes, 0 = unlimited
 	LogMaxFile  int    // rotated files kept, >=1
+	LogCompress bool   // gzip rotated files
 	OpenStdin   bool
 	StdinOnce   bool
 	Tty         bool
@@ -83,6 +84,9 @@ func Create(ctx context.Context, opts StartOptions) (*Shim, error) {
 		args = append(args, "--log-path", opts.LogPath,
 			"--log-max-size", strconv.FormatInt(opts.LogMaxSize, 10),
 			"--log-max-file", strconv.Itoa(max(opts.LogMaxFile, 1)))
+		if opts.LogCompress {
+			args = append(args, "--log-compress")
+		}
 	}
 	if opts.OpenStdin {
 		args = append(args, "--stdin")

@@ -57,7 +57,7 @@ func createInGroup(ctx context.Context, opts StartOptions) (*Shim, error) {
 	dir := monitorDir(opts)
 	req := proto.Request{Op: proto.OpCreate, Create: &proto.Create{
 		ID: opts.ID, Bundle: opts.BundleDir, Runtime: opts.Runtime, RuntimeRoot: opts.RuntimeRoot,
-		LogPath: opts.LogPath, LogMaxSize: opts.LogMaxSize, LogMaxFile: max(opts.LogMaxFile, 1),
+		LogPath: opts.LogPath, LogMaxSize: opts.LogMaxSize, LogMaxFile: max(opts.LogMaxFile, 1), LogCompress: opts.LogCompress,
 		Stdin: opts.OpenStdin, StdinOnce: opts.StdinOnce, Tty: opts.Tty,
 	}}
 	var lastErr error

@@ -87,6 +87,7 @@ type Create struct {
 	LogPath     string `json:"logPath,omitempty"`
 	LogMaxSize  int64  `json:"logMaxSize,omitempty"`
 	LogMaxFile  int    `json:"logMaxFile,omitempty"`
+	LogCompress bool   `json:"logCompress,omitempty"`
 	Stdin       bool   `json:"stdin,omitempty"`
 	StdinOnce   bool   `json:"stdinOnce,omitempty"`
 	Tty         bool   `json:"tty,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/jsonstream"
+	"github.com/moby/moby/api/types/registry"
 )
 
 // Images is a fake image backend: a tag -> ID map. LoadImage reads the tar
@@ -172,11 +173,22 @@ func (f *Images) ImportImage(ctx context.Context, in io.Reader, repo, tag, messa
 	return writeMsg(out, jsonstream.Message{Status: id, ID: strings.Join(changes, ";") + "|" + message + "|" + string(body)})
 }
 
-func (f *Images) PullImage(ctx context.Context, ref, tag string, out io.Writer) error {
+// PullImage fails like a daemon without registry access; the real one is
+// package distribution.
+func (f *Images) PullImage(ctx context.Context, req irouter.PullRequest, out io.Writer) error {
 	return errdefs.NotImplemented("pulling images needs the distribution package")
 }
 
-func (f *Images) PushImage(ctx context.Context, ref, tag string, out io.Writer) error {
+// Login accepts john/secret only.
+func (f *Images) Login(ctx context.Context, a registry.AuthConfig) (registry.AuthResponse, error) {
+	if a.Username != "john" || a.Password != "secret" {
+		return registry.AuthResponse{}, errdefs.Unauthorized("login attempt to http://%s/v2/ failed with status: 401 Unauthorized", a.ServerAddress)
+	}
+	return registry.AuthResponse{Status: "Login Succeeded"}, nil
+}
+
+func (f *Images) PushImage(ctx context.Context, req irouter.PushRequest, out io.Writer) error {
+	ref := req.Image
 	if _, err := f.lookup(ref); err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ type Backend interface {
 	ContainerAttach(ctx context.Context, name string, cfg *AttachConfig) error
 	ContainerResize(ctx context.Context, name string, height, width int) error
 	ContainerTop(ctx context.Context, name string, psArgs string) (*container.TopResponse, error)
+	// ContainerStats calls emit for each sample (once unless Stream); it
+	// returns when the stream ends. emit(nil) opens the response without a
+	// sample (a stream on a stopped container).
+	ContainerStats(ctx context.Context, name string, opts StatsOptions, emit func(*container.StatsResponse) error) error
 	ContainerChanges(ctx context.Context, name string) ([]container.FilesystemChange, error)
 	ContainerStatPath(ctx context.Context, name, path string) (*container.PathStat, error)
 	// ContainerArchivePath returns a tar of path inside the container.
@@ -54,6 +58,12 @@ type Backend interface {
 	// the process started.
 	ExecStart(ctx context.Context, id string, cfg *ExecStartConfig) error
 	ExecResize(ctx context.Context, id string, height, width int) error
+}
+
+// StatsOptions are the query parameters of GET /containers/{id}/stats.
+type StatsOptions struct {
+	Stream  bool // a sample every second until the client leaves
+	OneShot bool // with !Stream: one sample at once, precpu left empty
 }
 
 // RemoveOptions are the query parameters of DELETE /containers/{id}.

@@ -82,8 +82,25 @@ func (c *containerRouter) changes(ctx context.Context, w http.ResponseWriter, _ 
 	return httputils.WriteJSON(w, http.StatusOK, ch)
 }
 
-func (c *containerRouter) stats(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {
-	return errdefs.NotImplemented("container stats are not implemented yet")
+func (c *containerRouter) stats(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
+	if err := httputils.ParseForm(r); err != nil {
+		return err
+	}
+	opts := StatsOptions{Stream: httputils.BoolValueOrDefault(r, "stream", true), OneShot: httputils.BoolValue(r, "one-shot")}
+	var out *httputils.WriteFlusher
+	var enc *json.Encoder
+	return c.b.ContainerStats(ctx, vars["name"], opts, func(s *container.StatsResponse) error {
+		if out == nil {
+			w.Header().Set("Content-Type", "application/json")
+			out = httputils.NewWriteFlusher(w)
+			enc = json.NewEncoder(out)
+		}
+		if s == nil { // the stream is open but has no sample yet
+			out.Flush()
+			return nil
+		}
+		return enc.Encode(s)
+	})
 }
 
 func (c *containerRouter) attachWS(context.Context, http.ResponseWriter, *http.Request, map[string]string) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/registry"
 )
 
 // Backend is everything the image routes need; implemented by the image
@@ -25,10 +26,31 @@ type Backend interface {
 	// ImportImage creates a single-layer image from a rootfs tarball
 	// (optionally gzip/bzip2/xz compressed).
 	ImportImage(ctx context.Context, in io.Reader, repo, tag, message string, changes []string, out io.Writer) error
-	// PullImage and PushImage need the distribution package (a later issue);
-	// until then they return errdefs.NotImplemented.
-	PullImage(ctx context.Context, ref, tag string, out io.Writer) error
-	PushImage(ctx context.Context, ref, tag string, out io.Writer) error
+}
+
+// DistributionBackend is what the registry routes need (pull, push,
+// login); implemented by package distribution.
+type DistributionBackend interface {
+	PullImage(ctx context.Context, req PullRequest, out io.Writer) error
+	PushImage(ctx context.Context, req PushRequest, out io.Writer) error
+	Login(ctx context.Context, auth registry.AuthConfig) (registry.AuthResponse, error)
+}
+
+// PullRequest is POST /images/create?fromImage=: Tag empty means every
+// tag of the repository (docker pull -a); a digest may come in either.
+type PullRequest struct {
+	Image    string
+	Tag      string
+	Platform string // os[/arch[/variant]], "" for the daemon's own
+	Auth     *registry.AuthConfig
+}
+
+// PushRequest is POST /images/{name}/push: Tag empty means every tag.
+type PushRequest struct {
+	Image    string
+	Tag      string
+	Platform string // JSON OCI platform (API 1.46+), "" for all
+	Auth     *registry.AuthConfig
 }
 
 // ListOptions are the query parameters of GET /images/json.

@@ -15,11 +15,15 @@ import (
 	"github.com/moby/moby/api/types/image"
 )
 
-type imageRouter struct{ b Backend }
+type imageRouter struct {
+	b Backend
+	d DistributionBackend
+}
 
-// NewRouter returns the image routes backed by b.
-func NewRouter(b Backend) router.Router {
-	i := &imageRouter{b: b}
+// NewRouter returns the image routes backed by b, with pull, push and
+// login by d.
+func NewRouter(b Backend, d DistributionBackend) router.Router {
+	i := &imageRouter{b: b, d: d}
 	return router.Func(func() []router.Route {
 		return []router.Route{
 			router.Get("/images/json", i.list),
@@ -33,6 +37,8 @@ func NewRouter(b Backend) router.Router {
 			router.Get("/images/{name:.*}/attestations", i.attestations),
 			router.Post("/images/{name:.*}/tag", i.tag),
 			router.Post("/images/{name:.*}/push", i.push),
+			router.Get("/images/search", i.search),
+			router.Post("/auth", i.login),
 			router.Delete("/images/{name:.*}", i.remove),
 		}
 	})
@@ -150,8 +156,13 @@ func (i *imageRouter) create(ctx context.Context, w http.ResponseWriter, r *http
 	fromImage, fromSrc := r.Form.Get("fromImage"), r.Form.Get("fromSrc")
 	switch {
 	case fromImage != "":
+		auth, err := registryAuth(r)
+		if err != nil {
+			return err
+		}
+		req := PullRequest{Image: fromImage, Tag: r.Form.Get("tag"), Platform: r.Form.Get("platform"), Auth: auth}
 		return progress(w, func(out io.Writer) error {
-			return i.b.PullImage(ctx, fromImage, r.Form.Get("tag"), out)
+			return i.d.PullImage(ctx, req, out)
 		})
 	case fromSrc == "-":
 		return progress(w, func(out io.Writer) error {
@@ -167,8 +178,13 @@ func (i *imageRouter) push(ctx context.Context, w http.ResponseWriter, r *http.R
 	if err := httputils.ParseForm(r); err != nil {
 		return err
 	}
+	auth, err := registryAuth(r)
+	if err != nil {
+		return err
+	}
+	req := PushRequest{Image: vars["name"], Tag: r.Form.Get("tag"), Platform: r.Form.Get("platform"), Auth: auth}
 	return progress(w, func(out io.Writer) error {
-		return i.b.PushImage(ctx, vars["name"], r.Form.Get("tag"), out)
+		return i.d.PushImage(ctx, req, out)
 	})
 }
 

@@ -25,7 +25,7 @@ func AddCommands(root *cobra.Command, c *command.Cli) {
 		newDiffCommand, newExecCommand, newExportCommand,
 		newKillCommand, newLogsCommand, newPauseCommand, newPortCommand,
 		newRenameCommand, newRestartCommand, newRmCommand, newRunCommand,
-		newStartCommand, newStopCommand, newTopCommand, newUnpauseCommand,
+		newStartCommand, newStatsCommand, newStopCommand, newTopCommand, newUnpauseCommand,
 		newUpdateCommand, newWaitCommand,
 	}
 	for _, ctor := range ctors {

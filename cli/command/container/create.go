@@ -162,7 +162,7 @@ func isImageNotFound(err error) bool {
 
 // pullImage pulls img, rendering progress to stderr like docker run/create.
 func pullImage(ctx context.Context, c *command.Cli, img string, platform *ocispec.Platform, quiet bool) error {
-	opts := client.ImagePullOptions{}
+	opts := client.ImagePullOptions{RegistryAuth: c.RegistryAuthFor(img)}
 	if platform != nil {
 		opts.Platforms = []ocispec.Platform{*platform}
 	}

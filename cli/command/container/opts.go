@@ -13,7 +13,8 @@ type containerOptions struct {
 	securityOpt, devices, dns, dnsSearch, dnsOption, addHost, publish, expose,
 	links, volumes, mounts, volumesFrom, logOpts, groupAdd, networkAlias, networks,
 	storageOpt, deviceCgroupRules *opts.ListOpts
-	sysctls, annotations *opts.MapOpts
+	blkioWeightDevice, deviceReadBps, deviceWriteBps, deviceReadIOps, deviceWriteIOps *opts.ListOpts
+	sysctls, annotations                                                              *opts.MapOpts
 
 	detach, interactive, tty, init, readOnly, privileged, publishAll,
 	noHealthcheck, oomKillDisable, autoRemove, quiet bool
@@ -96,6 +97,13 @@ func addFlags(f *pflag.FlagSet) *containerOptions {
 	f.Int64Var(&o.cpuRtPeriod, "cpu-rt-period", 0, "Limit CPU real-time period in microseconds")
 	f.Int64Var(&o.cpuRtRun, "cpu-rt-runtime", 0, "Limit CPU real-time runtime in microseconds")
 	f.Uint16Var(&o.blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
+	o.blkioWeightDevice, o.deviceReadBps, o.deviceWriteBps = opts.NewListOpts(nil), opts.NewListOpts(nil), opts.NewListOpts(nil)
+	o.deviceReadIOps, o.deviceWriteIOps = opts.NewListOpts(nil), opts.NewListOpts(nil)
+	f.Var(o.blkioWeightDevice, "blkio-weight-device", "Block IO weight (relative device weight)")
+	f.Var(o.deviceReadBps, "device-read-bps", "Limit read rate (bytes per second) from a device")
+	f.Var(o.deviceWriteBps, "device-write-bps", "Limit write rate (bytes per second) to a device")
+	f.Var(o.deviceReadIOps, "device-read-iops", "Limit read rate (IO per second) from a device")
+	f.Var(o.deviceWriteIOps, "device-write-iops", "Limit write rate (IO per second) to a device")
 	f.StringVar(&o.cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")
 	f.StringVar(&o.cpusetMems, "cpuset-mems", "", "MEMs in which to allow execution (0-3, 0,1)")
 	f.Int64Var(&o.pidsLimit, "pids-limit", 0, "Tune container pids limit (set -1 for unlimited)")

@@ -132,6 +132,26 @@ func (o *containerOptions) parse(flags *pflag.FlagSet, args []string) (*containe
 	if err != nil {
 		return nil, err
 	}
+	weightDevs, err := opts.ParseWeightDevices(o.blkioWeightDevice.GetAll())
+	if err != nil {
+		return nil, err
+	}
+	readBps, err := opts.ParseThrottleBps(o.deviceReadBps.GetAll())
+	if err != nil {
+		return nil, err
+	}
+	writeBps, err := opts.ParseThrottleBps(o.deviceWriteBps.GetAll())
+	if err != nil {
+		return nil, err
+	}
+	readIOps, err := opts.ParseThrottleIOps(o.deviceReadIOps.GetAll())
+	if err != nil {
+		return nil, err
+	}
+	writeIOps, err := opts.ParseThrottleIOps(o.deviceWriteIOps.GetAll())
+	if err != nil {
+		return nil, err
+	}
 	var devices []container.DeviceMapping
 	for _, d := range o.devices.GetAll() {
 		dm, err := opts.ParseDevice(d)
@@ -259,22 +279,27 @@ func (o *containerOptions) parse(flags *pflag.FlagSet, args []string) (*containe
 	}
 
 	resources := container.Resources{
-		CgroupParent:       o.cgroupParent,
-		Memory:             o.memory.Value(),
-		MemoryReservation:  o.memReservation.Value(),
-		MemorySwap:         swap,
-		NanoCPUs:           o.cpus.Value(),
-		CPUShares:          o.cpuShares,
-		CPUPeriod:          o.cpuPeriod,
-		CPUQuota:           o.cpuQuota,
-		CPURealtimePeriod:  o.cpuRtPeriod,
-		CPURealtimeRuntime: o.cpuRtRun,
-		BlkioWeight:        o.blkioWeight,
-		CpusetCpus:         o.cpusetCpus,
-		CpusetMems:         o.cpusetMems,
-		Devices:            devices,
-		DeviceCgroupRules:  o.deviceCgroupRules.GetAll(),
-		Ulimits:            ulimits,
+		CgroupParent:         o.cgroupParent,
+		Memory:               o.memory.Value(),
+		MemoryReservation:    o.memReservation.Value(),
+		MemorySwap:           swap,
+		NanoCPUs:             o.cpus.Value(),
+		CPUShares:            o.cpuShares,
+		CPUPeriod:            o.cpuPeriod,
+		CPUQuota:             o.cpuQuota,
+		CPURealtimePeriod:    o.cpuRtPeriod,
+		CPURealtimeRuntime:   o.cpuRtRun,
+		BlkioWeight:          o.blkioWeight,
+		BlkioWeightDevice:    weightDevs,
+		BlkioDeviceReadBps:   readBps,
+		BlkioDeviceWriteBps:  writeBps,
+		BlkioDeviceReadIOps:  readIOps,
+		BlkioDeviceWriteIOps: writeIOps,
+		CpusetCpus:           o.cpusetCpus,
+		CpusetMems:           o.cpusetMems,
+		Devices:              devices,
+		DeviceCgroupRules:    o.deviceCgroupRules.GetAll(),
+		Ulimits:              ulimits,
 	}
 	if o.memorySwappiness != -1 {
 		s := o.memorySwappiness

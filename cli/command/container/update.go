@@ -15,6 +15,7 @@ import (
 func newUpdateCommand(c *command.Cli) *cobra.Command {
 	var (
 		cpuPeriod, cpuQuota, cpuShares, pidsLimit int64
+		cpuRtPeriod, cpuRtRuntime                 int64
 		cpusetCpus, cpusetMems, restart           string
 		blkioWeight                               uint16
 		memory, memReservation                    opts.MemBytes
@@ -33,7 +34,7 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 				BlkioWeight: blkioWeight, CpusetCpus: cpusetCpus, CpusetMems: cpusetMems,
 				CPUShares: cpuShares, Memory: memory.Value(), MemoryReservation: memReservation.Value(),
 				MemorySwap: memorySwap.Value(), CPUPeriod: cpuPeriod, CPUQuota: cpuQuota,
-				NanoCPUs: cpus.Value(),
+				NanoCPUs: cpus.Value(), CPURealtimePeriod: cpuRtPeriod, CPURealtimeRuntime: cpuRtRuntime,
 			}
 			if cmd.Flags().Changed("pids-limit") {
 				p := pidsLimit
@@ -64,6 +65,8 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 	f.Uint16Var(&blkioWeight, "blkio-weight", 0, "Block IO (relative weight), between 10 and 1000, or 0 to disable")
 	f.Int64Var(&cpuPeriod, "cpu-period", 0, "Limit CPU CFS (Completely Fair Scheduler) period")
 	f.Int64Var(&cpuQuota, "cpu-quota", 0, "Limit CPU CFS (Completely Fair Scheduler) quota")
+	f.Int64Var(&cpuRtPeriod, "cpu-rt-period", 0, "Limit the CPU real-time period in microseconds")
+	f.Int64Var(&cpuRtRuntime, "cpu-rt-runtime", 0, "Limit the CPU real-time runtime in microseconds")
 	f.Int64VarP(&cpuShares, "cpu-shares", "c", 0, "CPU shares (relative weight)")
 	f.Var(&cpus, "cpus", "Number of CPUs")
 	f.StringVar(&cpusetCpus, "cpuset-cpus", "", "CPUs in which to allow execution (0-3, 0,1)")

@@ -3,10 +3,13 @@ package image
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"github.com/berth-project/berth/cli/command"
 	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/spf13/cobra"
 )
 
@@ -15,6 +18,7 @@ import (
 
 func newPullCommand(c *command.Cli) *cobra.Command {
 	var all, quiet bool
+	var platform string
 	cmd := &cobra.Command{
 		Use:   "pull [OPTIONS] NAME[:TAG|@DIGEST]",
 		Short: "Download an image from a registry",
@@ -24,7 +28,7 @@ func newPullCommand(c *command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := c.Client().ImagePull(cmd.Context(), ref.String(), client.ImagePullOptions{All: all})
+			res, err := c.Client().ImagePull(cmd.Context(), ref.String(), client.ImagePullOptions{All: all, RegistryAuth: c.RegistryAuthFor(ref.String()), Platforms: platforms(platform)})
 			if err != nil {
 				return err
 			}
@@ -45,7 +49,7 @@ func newPullCommand(c *command.Cli) *cobra.Command {
 	f.BoolVarP(&all, "all-tags", "a", false, "Download all tagged images in the repository")
 	f.BoolVarP(&quiet, "quiet", "q", false, "Suppress verbose output")
 	f.Bool("disable-content-trust", true, "Skip image verification")
-	f.String("platform", "", "Set platform if server is multi-platform capable")
+	f.StringVar(&platform, "platform", os.Getenv("DOCKER_DEFAULT_PLATFORM"), "Set platform if server is multi-platform capable")
 	return cmd
 }
 
@@ -60,7 +64,7 @@ func newPushCommand(c *command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := c.Client().ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all})
+			res, err := c.Client().ImagePush(cmd.Context(), reference.FamiliarString(ref), client.ImagePushOptions{All: all, RegistryAuth: c.RegistryAuthFor(ref.String())})
 			if err != nil {
 				return err
 			}
@@ -81,6 +85,22 @@ func newPushCommand(c *command.Cli) *cobra.Command {
 	f.Bool("disable-content-trust", true, "Skip image signing")
 	f.String("platform", "", "Push a platform-specific manifest as a single-platform image to the registry.")
 	return cmd
+}
+
+// platforms parses --platform (os[/arch[/variant]]).
+func platforms(p string) []ocispec.Platform {
+	if p == "" {
+		return nil
+	}
+	parts := strings.SplitN(p, "/", 3)
+	pl := ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		pl.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		pl.Variant = parts[2]
+	}
+	return []ocispec.Platform{pl}
 }
 
 // transferRef normalises a pull/push argument like docker: --all-tags

@@ -1,0 +1,5 @@
+package logger
+
+import "os"
+
+var hostname = os.Hostname
