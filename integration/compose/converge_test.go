@@ -118,3 +118,17 @@ func TestRecreateKeepsAnonymousVolumes(t *testing.T) {
 		t.Fatalf("-V kept the old volume: %q", out)
 	}
 }
+
+func TestDownServices(t *testing.T) {
+	p := newProject(t, "downsome", map[string]string{"compose.yaml": strings.Replace(twoSleepers, "%s", "1000", 1)})
+	p.compose("up", "-d")
+	out := p.compose("down", "b")
+	mustContain(t, out, "Container downsome-b-1  Removed")
+	mustNotContain(t, out, "downsome-a-1", "Network")
+	cs := p.containers()
+	if _, ok := cs["downsome-b-1"]; ok || cs["downsome-a-1"].State != "running" {
+		t.Fatalf("down b: %v", cs)
+	}
+	out, _ = p.composeFail("down", "nosuch")
+	mustContain(t, out, "no such service: nosuch")
+}
