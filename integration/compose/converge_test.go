@@ -132,3 +132,33 @@ func TestDownServices(t *testing.T) {
 	out, _ = p.composeFail("down", "nosuch")
 	mustContain(t, out, "no such service: nosuch")
 }
+
+func TestScaleAndWaitVerbs(t *testing.T) {
+	p := newProject(t, "verbs", map[string]string{"compose.yaml": `services:
+  w:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+  job:
+    image: busybox
+    command: ["sh", "-c", "sleep 1; exit 2"]
+`})
+	p.compose("up", "-d")
+	first := p.containers()["verbs-w-1"].ID
+	p.compose("scale", "w=3")
+	cs := p.containers()
+	if cs["verbs-w-3"].State != "running" || cs["verbs-w-1"].ID != first {
+		t.Fatalf("scale w=3: %v", cs)
+	}
+	p.compose("scale", "w=1")
+	if n := len(p.containers()); n != 2 {
+		t.Fatalf("scale w=1 left %d containers", n)
+	}
+	out, code := p.composeFail("wait", "job")
+	mustContain(t, out, "job-1 exited with code 2")
+	if code != 2 {
+		t.Errorf("wait exit code %d", code)
+	}
+	out, _ = p.composeFail("scale", "w")
+	mustContain(t, out, "invalid scale specifier: w")
+}
