@@ -3,12 +3,14 @@ package compose
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/graph"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 )
 
@@ -29,6 +31,9 @@ type CreateOptions struct {
 	NoBuild       bool           // never build, fail on a missing image
 	Timeout       *int           // stop timeout for recreated containers
 	QuietPull     bool
+	// RenewAnonVolumes (-V) gives recreated containers fresh anonymous
+	// volumes instead of the old container's.
+	RenewAnonVolumes bool
 }
 
 // Create makes the project's networks, volumes and containers without
@@ -249,6 +254,11 @@ func (c *converger) recreate(ctx context.Context, svc types.ServiceConfig, ctr c
 		spec.Config.Labels[ImageDigestLabel] = id
 	}
 	spec.Config.Labels[ContainerReplaceLabel] = ctr.ID
+	if !c.o.RenewAnonVolumes {
+		if err := s.inheritAnonymous(ctx, ctr.ID, &spec); err != nil {
+			return container.Summary{}, err
+		}
+	}
 	id, err := s.createContainer(ctx, c.p, svc, spec)
 	if err != nil {
 		return container.Summary{}, err
@@ -258,6 +268,70 @@ func (c *converger) recreate(ctx context.Context, svc types.ServiceConfig, ctr c
 	}
 	s.event(containerID(name), "Recreated")
 	return container.Summary{ID: id, Names: []string{"/" + name}, Labels: spec.Config.Labels, State: container.StateCreated}, nil
+}
+
+// inheritAnonymous hands the old container's anonymous volumes (a
+// VOLUME of the image, a bare "- /data") to its replacement, as Compose
+// does, so that recreating keeps their data.
+func (s *Service) inheritAnonymous(ctx context.Context, oldID string, spec *createSpec) error {
+	old, err := s.API.ContainerInspect(ctx, oldID, client.ContainerInspectOptions{})
+	if err != nil {
+		return err
+	}
+	taken := map[string]bool{}
+	for _, m := range spec.Host.Mounts {
+		taken[m.Target] = true
+		if m.Type == mount.TypeVolume && m.Source == "" {
+			// The new spec's own anonymous volume is the one to reuse.
+			taken[m.Target] = false
+		}
+	}
+	for _, b := range spec.Host.Binds {
+		if parts := strings.Split(b, ":"); len(parts) >= 2 {
+			taken[parts[1]] = true
+		}
+	}
+	for t := range spec.Host.Tmpfs {
+		taken[t] = true
+	}
+	var kept []mount.Mount
+	for _, m := range spec.Host.Mounts {
+		if m.Type == mount.TypeVolume && m.Source == "" {
+			continue // replaced below when the old container had one there
+		}
+		kept = append(kept, m)
+	}
+	reused := map[string]bool{}
+	for _, m := range old.Container.Mounts {
+		if m.Type != mount.TypeVolume || m.Name == "" || taken[m.Destination] {
+			continue
+		}
+		if !isAnonymous(m.Name) {
+			continue
+		}
+		kept = append(kept, mount.Mount{Type: mount.TypeVolume, Source: m.Name, Target: m.Destination})
+		reused[m.Destination] = true
+	}
+	for _, m := range spec.Host.Mounts {
+		if m.Type == mount.TypeVolume && m.Source == "" && !reused[m.Target] {
+			kept = append(kept, m)
+		}
+	}
+	spec.Host.Mounts = kept
+	return nil
+}
+
+// isAnonymous tells an engine-named volume (64 hex digits) from a named one.
+func isAnonymous(name string) bool {
+	if len(name) != 64 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *converger) stopTimeout(svc types.ServiceConfig) *int {

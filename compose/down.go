@@ -17,6 +17,9 @@ type DownOptions struct {
 	Volumes       bool   // -v: named volumes declared in the file, and anonymous ones
 	Images        string // --rmi: "", "local" or "all"
 	Timeout       *int
+	// Services limits down to these services' containers; the project's
+	// networks and volumes stay for the rest.
+	Services []string
 }
 
 // Down removes the project's containers, networks and (on request)
@@ -26,6 +29,15 @@ func (s *Service) Down(ctx context.Context, project string, p *types.Project, o 
 	all, err := s.Containers(ctx, project, OneoffInclude, true)
 	if err != nil {
 		return err
+	}
+	if len(o.Services) > 0 {
+		var sel []container.Summary
+		for _, c := range all {
+			if contains(o.Services, c.Labels[ServiceLabel]) {
+				sel = append(sel, c)
+			}
+		}
+		return s.removeContainers(ctx, sel, o.Timeout, o.Volumes)
 	}
 	removed := 0
 	if p != nil {

@@ -72,7 +72,9 @@ func (s *Service) injectFiles(ctx context.Context, p *types.Project, svc types.S
 		if err := tw.Close(); err != nil {
 			return err
 		}
-		if _, err := s.API.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf, CopyUIDGID: true}); err != nil {
+		// The tar carries the owner; CopyUIDGID would make dockerd look the
+		// container's user up in its passwd and fail for a bare uid.
+		if _, err := s.API.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
 			return fmt.Errorf("copy %s into %s: %w", f.target, id, err)
 		}
 	}

@@ -41,6 +41,7 @@ type Store interface {
 	LayerTar(chain digest.Digest) (io.ReadCloser, error)
 	AddReference(id digest.Digest, ref reference.Canonical) error
 	TagsOf(repo reference.Named) []reference.NamedTagged
+	Pushed(id digest.Digest, ref reference.Named)
 }
 
 // insecure reports whether host (host[:port]) is an insecure registry.

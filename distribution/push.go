@@ -177,6 +177,7 @@ func (s *Service) pushTag(ctx context.Context, tagged reference.NamedTagged, req
 	if canon, err := reference.WithDigest(reference.TrimNamed(tagged), md); err == nil {
 		s.store.AddReference(id, canon)
 	}
+	s.store.Pushed(id, tagged)
 	p.status(fmt.Sprintf("%s: digest: %s size: %d", tagged.Tag(), md, len(mf)))
 	aux, _ := json.Marshal(map[string]any{"Tag": tagged.Tag(), "Digest": md.String(), "Size": len(mf)})
 	raw := json.RawMessage(aux)

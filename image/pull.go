@@ -89,8 +89,35 @@ func (s *Service) StorePulled(config []byte, layerSizes []int64, ref reference.N
 			return "", "", err
 		}
 	}
-	s.event("pull", id, id.String())
+	name := ""
+	switch {
+	case ref != nil:
+		name = reference.FamiliarString(ref)
+	case canonical != nil:
+		name = reference.FamiliarString(canonical)
+	}
+	s.refEvent("pull", id, name)
 	return id, old, nil
+}
+
+// refEvent is an event Docker names by reference rather than image ID
+// (pull, push): Actor ID and the name attribute are the reference.
+func (s *Service) refEvent(action string, id digest.Digest, name string) {
+	if s.opts.Events == nil || name == "" {
+		return
+	}
+	attrs := map[string]string{"name": name}
+	if cfg, err := s.config(id); err == nil {
+		for k, v := range cfg.Config.Labels {
+			attrs[k] = v
+		}
+	}
+	s.opts.Events(action, name, attrs)
+}
+
+// Pushed reports a finished push of ref (the "push" event).
+func (s *Service) Pushed(id digest.Digest, ref reference.Named) {
+	s.refEvent("push", id, reference.FamiliarString(ref))
 }
 
 // PushLayer is one layer of an image to push.

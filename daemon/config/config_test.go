@@ -94,3 +94,41 @@ func TestParseAddressPool(t *testing.T) {
 		}
 	}
 }
+
+func TestRegistryOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		json    string
+		check   func(*Config) bool
+		wantErr bool
+	}{
+		{"defaults", `{}`, func(c *Config) bool {
+			return c.MaxConcurrentDownloads == 3 && c.MaxConcurrentUploads == 5 && len(c.CertsDirs) == 2
+		}, false},
+		{"file", `{"insecure-registries":["10.0.0.0/8","myreg:5000"],"registry-mirrors":["http://127.0.0.1:5001"],"max-concurrent-downloads":8,"max-concurrent-uploads":2}`, func(c *Config) bool {
+			return len(c.InsecureRegistries) == 2 && c.RegistryMirrors[0] == "http://127.0.0.1:5001" && c.MaxConcurrentDownloads == 8 && c.MaxConcurrentUploads == 2
+		}, false},
+		{"bad mirror", `{"registry-mirrors":["127.0.0.1:5001"]}`, nil, true},
+		{"negative downloads", `{"max-concurrent-downloads":-1}`, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "daemon.json")
+			if err := os.WriteFile(path, []byte(tc.json), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			file, set, err := LoadFile(path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := Defaults()
+			err = Merge(base, file, set, map[string]bool{})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
+			}
+			if err == nil && !tc.check(base) {
+				t.Errorf("merged config: %+v", base)
+			}
+		})
+	}
+}

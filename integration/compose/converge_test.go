@@ -100,3 +100,65 @@ func TestScale(t *testing.T) {
 	out, _ := p.composeFail("up", "-d", "--scale", "nosuch=2")
 	mustContain(t, out, `no such service: nosuch`)
 }
+
+// TestRecreateKeepsAnonymousVolumes: a recreated container gets its
+// predecessor's anonymous volumes (Compose's behaviour); -V renews them.
+func TestRecreateKeepsAnonymousVolumes(t *testing.T) {
+	file := "services:\n  db:\n    image: busybox\n    command: [\"sleep\", \"%s\"]\n    stop_grace_period: 0s\n    volumes: [\"/data\"]\n"
+	p := newProject(t, "anonvol", map[string]string{"compose.yaml": strings.Replace(file, "%s", "1000", 1)})
+	p.compose("up", "-d")
+	p.compose("exec", "-T", "db", "sh", "-c", "echo kept > /data/f")
+	writeFile(t, p.Dir+"/compose.yaml", strings.Replace(file, "%s", "2000", 1))
+	mustContain(t, p.compose("up", "-d"), "Container anonvol-db-1  Recreated")
+	if out := p.compose("exec", "-T", "db", "cat", "/data/f"); strings.TrimSpace(out) != "kept" {
+		t.Fatalf("anonymous volume not inherited: %q", out)
+	}
+	p.compose("up", "-d", "--force-recreate", "-V")
+	if out, err := p.run("compose", "exec", "-T", "db", "cat", "/data/f"); err == nil {
+		t.Fatalf("-V kept the old volume: %q", out)
+	}
+}
+
+func TestDownServices(t *testing.T) {
+	p := newProject(t, "downsome", map[string]string{"compose.yaml": strings.Replace(twoSleepers, "%s", "1000", 1)})
+	p.compose("up", "-d")
+	out := p.compose("down", "b")
+	mustContain(t, out, "Container downsome-b-1  Removed")
+	mustNotContain(t, out, "downsome-a-1", "Network")
+	cs := p.containers()
+	if _, ok := cs["downsome-b-1"]; ok || cs["downsome-a-1"].State != "running" {
+		t.Fatalf("down b: %v", cs)
+	}
+	out, _ = p.composeFail("down", "nosuch")
+	mustContain(t, out, "no such service: nosuch")
+}
+
+func TestScaleAndWaitVerbs(t *testing.T) {
+	p := newProject(t, "verbs", map[string]string{"compose.yaml": `services:
+  w:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+  job:
+    image: busybox
+    command: ["sh", "-c", "sleep 1; exit 2"]
+`})
+	p.compose("up", "-d")
+	first := p.containers()["verbs-w-1"].ID
+	p.compose("scale", "w=3")
+	cs := p.containers()
+	if cs["verbs-w-3"].State != "running" || cs["verbs-w-1"].ID != first {
+		t.Fatalf("scale w=3: %v", cs)
+	}
+	p.compose("scale", "w=1")
+	if n := len(p.containers()); n != 2 {
+		t.Fatalf("scale w=1 left %d containers", n)
+	}
+	out, code := p.composeFail("wait", "job")
+	mustContain(t, out, "job-1 exited with code 2")
+	if code != 2 {
+		t.Errorf("wait exit code %d", code)
+	}
+	out, _ = p.composeFail("scale", "w")
+	mustContain(t, out, "invalid scale specifier: w")
+}

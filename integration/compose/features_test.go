@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -211,4 +212,43 @@ secrets:
 	if _, err := api.VolumeInspect(ctx, ext, client.VolumeInspectOptions{}); err != nil {
 		t.Errorf("external volume removed: %v", err)
 	}
+}
+
+func TestSharedNamespaces(t *testing.T) {
+	p := newProject(t, "shared", map[string]string{"compose.yaml": `services:
+  a:
+    image: busybox
+    container_name: shared-main
+    command: ["sh", "-c", "mkdir -p /www /vol && echo from-a > /www/index.html && echo vol-a > /vol/f && exec httpd -f -p 8081 -h /www"]
+    volumes: ["/vol"]
+    stop_grace_period: 0s
+  b:
+    image: busybox
+    network_mode: "service:a"
+    volumes_from: [a]
+    command: ["sleep", "1000"]
+    stop_grace_period: 0s
+`})
+	p.compose("up", "-d")
+	cs := p.containers()
+	if _, ok := cs["shared-main"]; !ok {
+		t.Fatalf("container_name not used: %v", cs)
+	}
+	info, err := p.api().ContainerInspect(context.Background(), "shared-b-1", client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The engine records the joined container by ID, as dockerd does.
+	if got := string(info.Container.HostConfig.NetworkMode); got != "container:shared-main" && got != "container:"+cs["shared-main"].ID {
+		t.Errorf("network mode %q", got)
+	}
+	eventually(t, 10*time.Second, func() error {
+		out, err := p.run("compose", "exec", "-T", "b", "sh", "-c", "wget -qO- http://127.0.0.1:8081/ && cat /vol/f")
+		if err != nil || !strings.Contains(out, "from-a") || !strings.Contains(out, "vol-a") {
+			return errorf("b through a's namespace and volumes: %q %v", out, err)
+		}
+		return nil
+	})
+	out, _ := p.composeFail("up", "-d", "--scale", "a=2")
+	mustContain(t, out, `container_name "shared-main" is set`)
 }

@@ -6,12 +6,14 @@ package compose
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +23,47 @@ import (
 
 var shared = &testutil.Shared{Busybox: true}
 
-func TestMain(m *testing.M) { shared.Main(m) }
+// dockerHost runs the package against an existing Docker Engine instead
+// of a private berth daemon, with Docker as the oracle for what compose
+// does (integration/compose/oracle.sh starts a private dockerd for it).
+var dockerHost = flag.String("docker-host", "", "Docker Engine to test against (unix://...) instead of a private berth daemon")
+
+var (
+	oracleOnce sync.Once
+	oracle     *testutil.Daemon
+)
+
+// engine is the daemon the tests drive.
+func engine(t *testing.T) *testutil.Daemon {
+	t.Helper()
+	if *dockerHost == "" {
+		return shared.Get(t)
+	}
+	oracleOnce.Do(func() {
+		root, err := os.MkdirTemp("", "compose-oracle-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		oracle = &testutil.Daemon{Host: *dockerHost, Sock: strings.TrimPrefix(*dockerHost, "unix://"), Bin: testutil.Binaries(t), Root: root}
+		if _, err := oracle.Run("image", "inspect", "busybox"); err != nil {
+			oracle.LoadBusybox(t)
+		}
+	})
+	return oracle
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if *dockerHost != "" {
+		code := m.Run()
+		if oracle != nil {
+			_ = os.RemoveAll(oracle.Root)
+		}
+		testutil.RemoveBinaries()
+		os.Exit(code)
+	}
+	shared.Main(m)
+}
 
 // project is one compose project directory on the shared daemon.
 type project struct {
@@ -36,7 +78,7 @@ type project struct {
 // the project's objects at cleanup.
 func newProject(t *testing.T, name string, files map[string]string) *project {
 	t.Helper()
-	d := shared.Get(t)
+	d := engine(t)
 	dir := filepath.Join(t.TempDir(), name)
 	for f, content := range files {
 		p := filepath.Join(dir, f)

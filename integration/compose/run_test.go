@@ -1,8 +1,16 @@
 package compose
 
 import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/berth-project/berth/internal/testutil"
 )
 
 const svcFile = `services:
@@ -140,4 +148,70 @@ func TestUpAttached(t *testing.T) {
 	writeFile(t, p.Dir+"/compose.yaml", "services:\n  a:\n    image: busybox\n    command: [\"echo\", \"one\"]\n  b:\n    image: busybox\n    command: [\"echo\", \"two\"]\n")
 	out = p.compose("up", "--remove-orphans")
 	mustContain(t, out, "a-1  | one", "b-1  | two", "a-1 exited with code 0", "b-1 exited with code 0")
+}
+
+// TestUpInterrupt: Ctrl-C during an attached up stops the project
+// gracefully, as Compose does, and exits 130.
+func TestUpInterrupt(t *testing.T) {
+	p := newProject(t, "interrupt", map[string]string{"compose.yaml": `services:
+  srv:
+    image: busybox
+    command: ["sh", "-c", "echo serving; exec sleep 1000"]
+    stop_grace_period: 1s
+    depends_on: [dep]
+  dep:
+    image: busybox
+    command: ["sleep", "1000"]
+    stop_grace_period: 1s
+`})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(p.d.Bin, "berth"), "compose", "up")
+	cmd.Dir = p.Dir
+	cmd.Env = append(cleanEnv(), "DOCKER_HOST="+p.d.Host)
+	var buf syncBuffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, func() error {
+		if !strings.Contains(buf.String(), "srv-1  | serving") {
+			return errorf("waiting for output: %q", buf.String())
+		}
+		return nil
+	})
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	mustContain(t, buf.String(), "Gracefully stopping... (press Ctrl+C again to force)", "Container interrupt-srv-1  Stopped")
+	if code := testutil.ExitCode(err); code != 130 {
+		t.Errorf("exit code %d, want 130", code)
+	}
+	for name, c := range p.containers() {
+		if c.State == "running" {
+			t.Errorf("%s still running", name)
+		}
+	}
+	// --no-deps starts only the named service.
+	p.compose("up", "-d", "--no-deps", "srv")
+	cs := p.containers()
+	if cs["interrupt-srv-1"].State != "running" || cs["interrupt-dep-1"].State == "running" {
+		t.Errorf("up --no-deps srv: %v", cs)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

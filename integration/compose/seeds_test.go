@@ -146,7 +146,10 @@ func TestSeedDjango(t *testing.T) {
 	p := seedProject(t, "django", "django")
 	port := freePort(t)
 	p.env = []string{fmt.Sprintf("WEB_PORT=%d", port)}
-	out := p.compose("up", "-d")
+	// Step 1 of the chapter: a one-off run builds the web image first.
+	out := p.compose("run", "--rm", "-T", "web", "sh", "-c", "pwd; ls /code")
+	mustContain(t, out, "Image django-web  Built", "/code", "docker-compose.yml")
+	out = p.compose("up", "-d")
 	if strings.Index(out, "django-db-1  Started") > strings.Index(out, "django-web-1  Starting") {
 		t.Fatalf("web started before db:\n%s", out)
 	}
@@ -161,5 +164,8 @@ func TestSeedDjango(t *testing.T) {
 	// A one-off run next to the running project, linked to db.
 	out = p.compose("run", "--rm", "-T", "web", "sh", "-c", "nc db 5432 </dev/null")
 	mustContain(t, out, "postgres ready")
-	p.compose("down")
+	p.compose("down", "--rmi", "local")
+	if _, err := p.run("image", "inspect", "django-web"); err == nil {
+		t.Error("down --rmi local kept the built image")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/berth-project/berth/internal/testutil"
 )
@@ -84,4 +85,25 @@ func mustRun(t *testing.T, cli testutil.CLI, args ...string) string {
 		t.Fatalf("%v: %v\n%s", args, err, out)
 	}
 	return out
+}
+
+// TestPullPushEvents: push and pull emit Docker's image events, named by
+// the reference.
+func TestPullPushEvents(t *testing.T) {
+	d := daemon(t)
+	reg := startRegistry(t)
+	ref := reg.Addr + "/events/img:1"
+	since := fmt.Sprint(time.Now().Unix() - 1)
+	mustRun(t, d.Run, "tag", "busybox", ref)
+	mustRun(t, d.Run, "push", ref)
+	mustRun(t, d.Run, "rmi", ref)
+	mustRun(t, d.Run, "pull", ref)
+	defer d.Run("rmi", ref)
+	out := mustRun(t, d.Run, "events", "--since", since, "--until", fmt.Sprint(time.Now().Unix()+1),
+		"--filter", "type=image", "--format", "{{.Action}} {{.Actor.ID}} {{index .Actor.Attributes \"name\"}}")
+	for _, want := range []string{"push " + ref + " " + ref, "pull " + ref + " " + ref} {
+		if !strings.Contains(out, want) {
+			t.Errorf("events lack %q:\n%s", want, out)
+		}
+	}
 }

@@ -115,6 +115,7 @@ func NewCommand(c *command.Cli) *cobra.Command {
 		newExecCommand(e), newRunCommand(e), newConfigCommand(e), newTopCommand(e),
 		newPortCommand(e), newImagesCommand(e), newLsCommand(e), newEventsCommand(e),
 		newBuildCommand(e), newPullCommand(e), newPushCommand(e), newVersionCommand(e),
+		newScaleCommand(e), newWaitCommand(e),
 	)
 	return cmd
 }

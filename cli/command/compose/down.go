@@ -23,6 +23,12 @@ func newDownCommand(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if p != nil {
+				if err := checkServices(p.ServiceNames(), args); err != nil {
+					return err
+				}
+			}
+			o.Services = args
 			o.Timeout = timeoutFlag(cmd, timeout)
 			return e.service().Down(cmd.Context(), name, p, o)
 		},

@@ -20,6 +20,7 @@ import (
 // createFlags are shared by up and create.
 type createFlags struct {
 	build, noBuild, forceRecreate, noRecreate, removeOrphans, quietPull bool
+	renewAnon                                                           bool
 	scale                                                               []string
 	pull                                                                string
 	timeout                                                             int
@@ -33,6 +34,7 @@ func (f *createFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.noRecreate, "no-recreate", false, "If containers already exist, don't recreate them. Incompatible with --force-recreate.")
 	fl.BoolVar(&f.removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the Compose file")
 	fl.BoolVar(&f.quietPull, "quiet-pull", false, "Pull without printing progress information")
+	fl.BoolVarP(&f.renewAnon, "renew-anon-volumes", "V", false, "Recreate anonymous volumes instead of retrieving data from the previous containers")
 	fl.StringArrayVar(&f.scale, "scale", nil, "Scale SERVICE to NUM instances. Overrides the `scale` setting in the Compose file if present.")
 	fl.StringVar(&f.pull, "pull", "policy", `Pull image before running ("always"|"missing"|"never")`)
 }
@@ -44,7 +46,7 @@ func (f *createFlags) options(cmd *cobra.Command, p *types.Project) (compose.Cre
 	if f.build && f.noBuild {
 		return compose.CreateOptions{}, errors.New("--build and --no-build are incompatible")
 	}
-	o := compose.CreateOptions{Recreate: compose.RecreateDiverged, RemoveOrphans: f.removeOrphans, NoBuild: f.noBuild, QuietPull: f.quietPull}
+	o := compose.CreateOptions{Recreate: compose.RecreateDiverged, RemoveOrphans: f.removeOrphans, NoBuild: f.noBuild, QuietPull: f.quietPull, RenewAnonVolumes: f.renewAnon}
 	if v := os.Getenv("COMPOSE_REMOVE_ORPHANS"); v != "" && !cmd.Flags().Changed("remove-orphans") {
 		o.RemoveOrphans, _ = strconv.ParseBool(v)
 	}
