@@ -37,6 +37,11 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	if len(hosts) == 0 {
 		hosts = []string{"unix://" + filepath.Join(d.cfg.ExecRoot, "berth.sock")}
 	}
+	// Signals are ours before the API answers: a SIGTERM right after the
+	// socket came up must still shut down cleanly (bridge, rules).
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sig)
 	var listeners []net.Listener
 	// Sockets systemd passed stay in place: berth.socket owns them.
 	systemdOwned := map[net.Listener]bool{}
@@ -84,9 +89,6 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	defer stopMetrics()
 	// Type=notify units (contrib/systemd/berth.service) wait for this.
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sig)
 wait:
 	for {
 		select {
