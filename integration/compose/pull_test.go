@@ -36,6 +36,7 @@ func TestPullPush(t *testing.T) {
 	if out, err := p.run("tag", "busybox", ref); err != nil {
 		t.Fatalf("tag: %v %s", err, out)
 	}
+	t.Cleanup(func() { p.run("rmi", "-f", ref) }) // runs before down: -f untags an image in use
 	out := p.compose("push")
 	mustContain(t, out, "Image "+ref+"  Pushed")
 	if n := countOf(out, "Pushing"); n != 1 {
