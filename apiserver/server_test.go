@@ -102,6 +102,7 @@ func TestVersionedPathsAndErrors(t *testing.T) {
 		{"POST", "/exec/nope/start", "application/json", `{}`, 404, "No such exec instance: nope"},
 		{"POST", "/containers/web/pause", "", "", 501, "not supported"},
 		{"GET", "/containers/web/stats?stream=false", "", "", 200, ""},
+		{"GET", "/containers/nope/stats", "", "", 404, "No such container"},
 		{"GET", "/containers/web/attach/ws", "", "", 501, "websocket"},
 		{"GET", "/networks", "", "", 501, "networks: not supported by berth yet"},
 		{"POST", "/networks/create", "application/json", "{}", 501, "networks"},

@@ -3,7 +3,6 @@ package builder
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/image"
@@ -42,6 +42,7 @@ type Layers interface {
 	RemoveRW(id string) error
 	DiffTar(id string) (io.ReadCloser, error)
 	ListRW() ([]string, error)
+	TarStream(chainID digest.Digest) (io.ReadCloser, error)
 }
 
 // Containers runs the containers of RUN steps (the container lifecycle).
@@ -124,11 +125,13 @@ func (b *Builder) build(ctx context.Context, opts *Options, body io.Reader, st *
 	if _, err := parsePlatform(opts.Platform); err != nil {
 		return err
 	}
+	start := time.Now()
 	bc, err := openContext(ctx, b.tmp, opts, body, textWriter{st})
 	if err != nil {
 		return err
 	}
 	defer bc.cleanup()
+	b.cfg.Logger.Debug("build context read", "took", time.Since(start))
 
 	if len(bc.dockerfile) == 0 {
 		return errdefs.InvalidParameter("the Dockerfile (%s) cannot be empty", dockerfileName(opts))
@@ -170,7 +173,8 @@ func (b *Builder) build(ctx context.Context, opts *Options, body io.Reader, st *
 	}
 	step := 1
 	for _, m := range metaArgs {
-		_ = st.text(fmt.Appendf(nil, "Step %d/%d : %s\n", step, total, m.String()))
+		_ = st.text(fmt.Appendf(nil, "Step %d/%d : %s", step, total, m.String()))
+		_ = st.text([]byte("\n"))
 		step++
 	}
 	run := &buildRun{
@@ -297,13 +301,4 @@ func (e *quietError) Unwrap() error { return e.err }
 
 func wrapQuiet(buf string, err error) error {
 	return &quietError{msg: buf + err.Error(), err: err}
-}
-
-// ExitCode returns the exit code a build error carries (0 if none).
-func ExitCode(err error) int {
-	var se *StepError
-	if errors.As(err, &se) {
-		return se.Code
-	}
-	return 0
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/berth-project/berth/internal/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	containertypes "github.com/moby/moby/api/types/container"
 )
 
@@ -49,7 +50,12 @@ func (st *stageState) copy(ctx context.Context, c *instructions.CopyCommand) err
 	}
 	req := copyRequest{cmd: "COPY", sd: c.SourcesAndDest, root: st.r.ctx.root, chown: c.Chown, chmod: c.Chmod}
 	if c.From != "" {
-		root, release, err := st.fromRoot(ctx, c.From)
+		// --from takes the meta ARGs, as the stage plan read it.
+		from, _, err := st.lex.ProcessWord(c.From, shell.EnvsFromSlice(st.args.metaEnv()))
+		if err != nil {
+			return errdefs.InvalidParameter("%v", err)
+		}
+		root, release, err := st.fromRoot(ctx, from)
 		if err != nil {
 			return fmt.Errorf("invalid from flag value %s: %w", c.From, err)
 		}
@@ -126,7 +132,7 @@ func (st *stageState) performCopy(ctx context.Context, req copyRequest) error {
 	}
 	cfg := copyConfig(st.runConfig)
 	cfg.Cmd = append(st.shell(), fmt.Sprintf("#(nop) %s %s%s in %s ", req.cmd, flags, srcHash, dest))
-	if st.probe(cfg) {
+	if st.probe(ctx, cfg) {
 		return nil
 	}
 	var mode *os.FileMode
@@ -401,7 +407,17 @@ func (st *stageState) withScratch(ctx context.Context, cfg *containertypes.Confi
 	if err := layers.CreateRW(id, st.chainID); err != nil {
 		return err
 	}
-	defer layers.RemoveRW(id)
+	async := false
+	defer func() {
+		if async {
+			// Deleting the copied files only frees space: it need not hold
+			// up the build (a daemon stopped meanwhile removes build-*
+			// layers at its next start).
+			go layers.RemoveRW(id)
+			return
+		}
+		_ = layers.RemoveRW(id)
+	}()
 	root, err := layers.Mount(id)
 	if err != nil {
 		return err
@@ -418,7 +434,10 @@ func (st *stageState) withScratch(ctx context.Context, cfg *containertypes.Confi
 		return err
 	}
 	defer tar.Close()
-	return st.commit(ctx, tar, cfg, "")
+	if err = st.commit(ctx, tar, cfg, ""); err == nil {
+		async = true
+	}
+	return err
 }
 
 func randomID() string {

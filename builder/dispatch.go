@@ -205,7 +205,7 @@ func (st *stageState) workdir(ctx context.Context, c *instructions.WorkdirComman
 	st.runConfig.WorkingDir = dir
 	cfg := copyConfig(st.runConfig)
 	cfg.Cmd = append(st.shell(), "#(nop) WORKDIR "+dir)
-	if st.probe(cfg) {
+	if st.probe(ctx, cfg) {
 		return nil
 	}
 	st.inheritHealthcheck()

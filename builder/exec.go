@@ -31,7 +31,7 @@ func (st *stageState) run(ctx context.Context, c *instructions.RunCommand) error
 	if len(saveCmd) > 0 {
 		probe.Entrypoint = nil
 	}
-	if st.probe(probe) {
+	if st.probe(ctx, probe) {
 		return nil
 	}
 	if st.imageID == "" {

@@ -42,20 +42,25 @@ func (r *buildRun) runStage(ctx context.Context, i int, out *stageOutput) (diges
 	s := &r.stages[i]
 	st := &stageState{r: r, index: i, out: out, lex: shell.NewLex(r.escape), args: r.args.forStage()}
 	step := r.plan.firstStep[i]
-	out.printf("Step %d/%d : %s\n", step, r.total, s.SourceCode)
+	// Docker sends the step line and its newline as two messages.
+	out.printf("Step %d/%d : %s", step, r.total, s.SourceCode)
+	out.printf("\n")
 	if err := st.from(ctx, s); err != nil {
 		return "", err
 	}
 	out.printf(" ---> %s\n", shortID(st.imageID))
 	for _, cmd := range s.Commands {
 		step++
-		out.printf("Step %d/%d : %s\n", step, r.total, commandText(cmd))
+		out.printf("Step %d/%d : %s", step, r.total, commandText(cmd))
+		out.printf("\n")
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
+		t0 := time.Now()
 		if err := st.dispatch(ctx, cmd); err != nil {
 			return "", err
 		}
+		st.r.b.cfg.Logger.Debug("build step", "step", step, "cmd", cmd.Name(), "took", time.Since(t0))
 		out.printf(" ---> %s\n", shortID(st.imageID))
 	}
 	return st.imageID, nil
@@ -200,7 +205,7 @@ func (st *stageState) shell() []string {
 
 // probe looks the step up in the cache; on a hit the stage moves to the
 // cached image.
-func (st *stageState) probe(cfg *containertypes.Config) bool {
+func (st *stageState) probe(ctx context.Context, cfg *containertypes.Config) bool {
 	if st.r.opts.NoCache {
 		return false
 	}
@@ -217,7 +222,7 @@ func (st *stageState) probe(cfg *containertypes.Config) bool {
 		}
 	}
 	if img == nil {
-		img = st.r.cacheFromMatch(st.imageID, cfg)
+		img = st.r.cacheFromMatch(ctx, st.imageID, cfg)
 	}
 	if img == nil {
 		return false
@@ -233,7 +238,7 @@ func (st *stageState) probe(cfg *containertypes.Config) bool {
 func (st *stageState) commitMeta(ctx context.Context, comment string) error {
 	cfg := copyConfig(st.runConfig)
 	cfg.Cmd = append(st.shell(), "#(nop) ", comment)
-	if st.probe(cfg) {
+	if st.probe(ctx, cfg) {
 		return nil
 	}
 	st.inheritHealthcheck()

@@ -19,7 +19,8 @@ var flagKeys = map[string]string{
 	"bip": "bip", "bridge": "bridge", "mtu": "mtu", "dns": "dns", "dns-search": "dns-search", "dns-opt": "dns-opts",
 	"icc": "icc", "ip-forward": "ip-forward", "iptables": "iptables", "ipv6": "ipv6", "fixed-cidr": "fixed-cidr",
 	"fixed-cidr-v6": "fixed-cidr-v6", "default-address-pools": "default-address-pools", "debug": "debug", "storage-driver": "storage-driver",
-	"live-restore": "live-restore", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
+	"live-restore": "live-restore", "metrics-addr": "metrics-addr", "init": "init", "init-path": "init-path",
+	"cpu-rt-period": "cpu-rt-period", "cpu-rt-runtime": "cpu-rt-runtime", "tls": "tls", "tlsverify": "tlsverify", "tlscacert": "tlscacert", "tlscert": "tlscert", "tlskey": "tlskey",
 	"insecure-registry": "insecure-registries", "registry-mirror": "registry-mirrors",
 	"max-concurrent-downloads": "max-concurrent-downloads", "max-concurrent-uploads": "max-concurrent-uploads",
 }
@@ -61,9 +62,9 @@ func NewCommand() *cobra.Command {
 			if err := config.Merge(cfg, file, fileSet, flagsSet); err != nil {
 				return err
 			}
-			level := slog.LevelInfo
+			level := &slog.LevelVar{}
 			if cfg.Debug {
-				level = slog.LevelDebug
+				level.Set(slog.LevelDebug)
 			}
 			log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 			if err := checkHosts(cfg); err != nil {
@@ -74,6 +75,7 @@ func NewCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			d.SetReloadSource(ReloadSource{Path: configFile, Optional: !explicit, FlagsSet: flagsSet, Level: level})
 			log.Info("berth daemon started", "version", Version, "data-root", cfg.DataRoot, "exec-root", cfg.ExecRoot)
 			return d.Serve(ctx)
 		},
@@ -105,6 +107,11 @@ func NewCommand() *cobra.Command {
 	f.BoolVarP(&cfg.Debug, "debug", "D", false, "Enable debug mode")
 	f.StringVarP(&cfg.StorageDriver, "storage-driver", "s", cfg.StorageDriver, "Storage driver to use")
 	f.BoolVar(&cfg.LiveRestore, "live-restore", false, "Keep containers running when the daemon stops")
+	f.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "Set default address and port to serve the metrics api on")
+	f.BoolVar(&cfg.Init, "init", false, "Run an init in the container to forward signals and reap processes")
+	f.StringVar(&cfg.InitPath, "init-path", "", "Path to the docker-init binary")
+	f.Int64Var(&cfg.CPURealtimePeriod, "cpu-rt-period", 0, "Limit the CPU real-time period in microseconds for the parent cgroup for all containers")
+	f.Int64Var(&cfg.CPURealtimeRuntime, "cpu-rt-runtime", 0, "Limit the CPU real-time runtime in microseconds for the parent cgroup for all containers")
 	f.BoolVar(&cfg.TLS, "tls", false, "Use TLS; implied by --tlsverify")
 	f.BoolVar(&cfg.TLSVerify, "tlsverify", false, "Use TLS and verify the remote")
 	f.StringVar(&cfg.TLSCACert, "tlscacert", "", "Trust certs signed only by this CA")

@@ -32,6 +32,7 @@ import (
 	"github.com/berth-project/berth/image"
 	"github.com/berth-project/berth/layer"
 	"github.com/berth-project/berth/lifecycle"
+	"github.com/berth-project/berth/metrics"
 	"github.com/berth-project/berth/network"
 	"github.com/berth-project/berth/volume"
 	eventtypes "github.com/moby/moby/api/types/events"
@@ -58,11 +59,15 @@ type Daemon struct {
 	store     *container.Store
 	server    *apiserver.Server
 	started   time.Time
+	metrics   *metrics.Metrics
+	reloadSrc *ReloadSource
 }
 
 // New builds every service from cfg. On error everything opened is closed.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, retErr error) {
 	d := &Daemon{cfg: cfg, log: log, events: events.New(), started: time.Now()}
+	d.metrics = newMetrics(d)
+	d.events.OnLog = func(events.Message) { d.metrics.Event() }
 	defer func() {
 		if retErr != nil {
 			d.close()
@@ -158,10 +163,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		DNS:            cfg.DNS,
 		DNSSearch:      cfg.DNSSearch,
 		DNSOptions:     cfg.DNSOptions,
-		InitPath:       findInit(),
+		InitPath:       initPath(cfg.InitPath),
+		Init:           cfg.Init,
 		CgroupParent:   "/" + CgroupParent(cfg.ExecRoot),
+		Observe:        d.metrics.ObserveAction,
+		HealthChecked:  d.metrics.HealthCheck,
 	}, d.store, d.images, d.layers, d.net, d.events, d.volumes)
 	if err != nil {
+		return nil, err
+	}
+	if err := setupRealtime(CgroupParent(cfg.ExecRoot), cfg.CPURealtimePeriod, cfg.CPURealtimeRuntime); err != nil {
 		return nil, err
 	}
 	if err := d.lifecycle.Restore(ctx); err != nil {
@@ -226,6 +237,14 @@ func findShim() (string, error) {
 		return p, nil
 	}
 	return "", errors.New("berth-shim not found next to the berth binary or in PATH")
+}
+
+// initPath is the daemon's init-path, or the static init found.
+func initPath(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	return findInit()
 }
 
 // findInit locates a static init for --init (Debian's tini package).

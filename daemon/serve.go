@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/berth-project/berth/daemon/config"
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 )
 
 // Serve listens on every configured host and blocks until SIGINT/SIGTERM
@@ -37,7 +38,24 @@ func (d *Daemon) Serve(ctx context.Context) error {
 		hosts = []string{"unix://" + filepath.Join(d.cfg.ExecRoot, "berth.sock")}
 	}
 	var listeners []net.Listener
+	// Sockets systemd passed stay in place: berth.socket owns them.
+	systemdOwned := map[net.Listener]bool{}
 	for _, h := range hosts {
+		if addr, ok := strings.CutPrefix(h, "fd://"); ok {
+			ls, err := fdListeners(addr)
+			if err != nil {
+				for _, o := range listeners {
+					o.Close()
+				}
+				d.Shutdown(ctx)
+				return err
+			}
+			listeners = append(listeners, ls...)
+			for _, l := range ls {
+				systemdOwned[l] = true
+			}
+			continue
+		}
 		l, err := d.listen(h)
 		if err != nil {
 			for _, o := range listeners {
@@ -50,33 +68,53 @@ func (d *Daemon) Serve(ctx context.Context) error {
 		}
 		listeners = append(listeners, l)
 	}
-	errCh := make(chan error, len(listeners))
+	errCh := make(chan error, len(listeners)+1)
 	for _, l := range listeners {
 		go func(l net.Listener) { errCh <- d.server.Serve(l) }(l)
 		d.log.Info("API listening", "addr", l.Addr().String())
 	}
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	var err error
-	select {
-	case s := <-sig:
-		d.log.Info("shutting down", "signal", s.String())
-	case <-ctx.Done():
-	case err = <-errCh:
+	stopMetrics, err := d.serveMetrics(errCh)
+	if err != nil {
+		for _, l := range listeners {
+			l.Close()
+		}
+		d.Shutdown(ctx)
+		return err
 	}
+	defer stopMetrics()
+	// Type=notify units (contrib/systemd/berth.service) wait for this.
+	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sig)
+wait:
+	for {
+		select {
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				d.reload()
+				continue
+			}
+			d.log.Info("shutting down", "signal", s.String())
+		case <-ctx.Done():
+		case err = <-errCh:
+		}
+		break wait
+	}
+	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	d.Shutdown(sctx)
 	for _, l := range listeners {
-		if u, ok := l.Addr().(*net.UnixAddr); ok {
+		if u, ok := l.Addr().(*net.UnixAddr); ok && !systemdOwned[l] {
 			os.Remove(u.Name)
 		}
 	}
 	return err
 }
 
-// listen opens one -H address: unix://path, fd:// is not supported,
+// listen opens one -H address: unix://path (fd:// is socket activation,
+// see activation.go),
 // tcp:// only on loopback unless TLS is configured (an open Engine API is
 // root on the host).
 func (d *Daemon) listen(host string) (net.Listener, error) {

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"github.com/berth-project/berth/logger"
 	"os"
 	"os/exec"
 	"runtime"
@@ -117,7 +118,7 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 	}
 	info.Plugins.Volume = []string{"local"}
 	info.Plugins.Network = []string{"bridge", "host", "none"}
-	info.Plugins.Log = []string{"json-file", "local", "none"}
+	info.Plugins.Log = logger.Names()
 	if h, err := os.Hostname(); err == nil {
 		info.Name = h
 	}

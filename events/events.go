@@ -26,6 +26,9 @@ type Bus struct {
 	mu      sync.Mutex
 	history []Message
 	subs    map[*subscriber]struct{}
+	// OnLog, when set before use, is called for every event (the
+	// daemon's metrics count them).
+	OnLog func(Message)
 }
 
 type subscriber struct {
@@ -46,6 +49,9 @@ func (b *Bus) Log(typ eventtypes.Type, action eventtypes.Action, id string, attr
 		Scope:    "local",
 		Time:     now.Unix(),
 		TimeNano: now.UnixNano(),
+	}
+	if b.OnLog != nil {
+		b.OnLog(m)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

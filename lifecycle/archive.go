@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer"
@@ -123,6 +124,7 @@ func (s *Service) ContainerArchivePath(ctx context.Context, name, p string) (io.
 		release()
 		return nil, nil, err
 	}
+	s.logEvent(c, "archive-path", map[string]string{"path": p})
 	return &unmountOnClose{ReadCloser: rc, fn: release}, st, nil
 }
 
@@ -172,6 +174,7 @@ func (s *Service) ContainerExtractToDir(ctx context.Context, name, p string, cop
 		if err != nil {
 			return errdefs.AsInvalidParameter(err)
 		}
+		s.logEvent(c, "extract-to-dir", map[string]string{"path": p})
 		return nil
 	})
 }
@@ -202,6 +205,7 @@ func (s *Service) ContainerExport(ctx context.Context, name string, out io.Write
 
 // ContainerChanges implements GET /containers/{id}/changes.
 func (s *Service) ContainerChanges(ctx context.Context, name string) ([]containertypes.FilesystemChange, error) {
+	defer s.observe("changes", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,7 @@ func (s *Service) ContainerAttach(ctx context.Context, name string, cfg *contain
 		return errdefs.InvalidParameter("Invalid detach keys (%s) provided", cfg.DetachKeys)
 	}
 	c.Lock()
+	s.logEvent(c, "attach", nil)
 	tty := c.Config.Tty
 	openStdin := c.Config.OpenStdin
 	logPath := c.LogPath
@@ -229,7 +230,11 @@ func (s *Service) ContainerResize(ctx context.Context, name string, height, widt
 	if sh == nil {
 		return errdefs.Conflict("Container %s is not running", c.ID)
 	}
-	return sh.Resize(ctx, uint16(height), uint16(width))
+	if err := sh.Resize(ctx, uint16(height), uint16(width)); err != nil {
+		return err
+	}
+	s.logEvent(c, "resize", map[string]string{"height": itoa(height), "width": itoa(width)})
+	return nil
 }
 
 // ContainerLogs implements GET /containers/{id}/logs.

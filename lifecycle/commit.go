@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/image"
@@ -13,6 +14,7 @@ import (
 
 // ContainerCommit implements POST /commit.
 func (s *Service) ContainerCommit(ctx context.Context, name string, opts containerrouter.CommitOptions) (string, error) {
+	defer s.observe("commit", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return "", err

@@ -22,6 +22,7 @@ import (
 
 // ContainerCreate implements POST /containers/create.
 func (s *Service) ContainerCreate(ctx context.Context, name string, req *containertypes.CreateRequest) (containertypes.CreateResponse, error) {
+	defer s.observe("create", time.Now())
 	if req == nil || req.Config == nil {
 		return containertypes.CreateResponse{}, errdefs.InvalidParameter("config cannot be empty in order to create a container")
 	}
@@ -302,7 +303,9 @@ func (s *Service) logDriver(c *container.Container) string {
 
 func (s *Service) runtimeFor(name string) (RuntimeSpec, error) {
 	if name == "" {
+		s.mu.Lock()
 		name = s.cfg.DefaultRuntime
+		s.mu.Unlock()
 	}
 	rt, ok := s.cfg.Runtimes[name]
 	if !ok {

@@ -68,6 +68,9 @@ func (s *Service) healthMonitor(c *container.Container, sh *client.Shim, stop <-
 		case <-timer.C:
 		}
 		res := s.probe(c, sh, &hc, stop)
+		if s.cfg.HealthChecked != nil {
+			s.cfg.HealthChecked(res.ExitCode != 0)
+		}
 		c.Lock()
 		select {
 		case <-stop: // stopped while probing: the result no longer counts

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/berth-project/berth/container"
@@ -32,9 +33,12 @@ type shipper struct {
 	path    string
 	posFile string
 	since   time.Time
-	cancel  context.CancelFunc
-	stop    chan struct{} // closed at exit: ship the rest, then close
-	done    chan struct{}
+	// skip: records stamped exactly since that were shipped already (the
+	// shim stamps all lines of one read with one time).
+	skip   int
+	cancel context.CancelFunc
+	stop   chan struct{} // closed at exit: ship the rest, then close
+	done   chan struct{}
 }
 
 // abort closes a driver opened for a start that failed.
@@ -102,7 +106,8 @@ func (s *Service) openLogDriver(c *container.Container) (*shipper, error) {
 		return nil, nil
 	}
 	info := s.logInfo(c)
-	sp := &shipper{path: c.LogPath, posFile: filepath.Join(s.containerDir(c.ID), "log-ship.pos"), since: readShipPos(filepath.Join(s.containerDir(c.ID), "log-ship.pos"))}
+	sp := &shipper{path: c.LogPath, posFile: filepath.Join(s.containerDir(c.ID), "log-ship.pos")}
+	sp.since, sp.skip = readShipPos(sp.posFile)
 	if sp.since.IsZero() {
 		sp.since = time.Now().UTC()
 	}
@@ -194,40 +199,59 @@ func (sp *shipper) run(ctx context.Context) {
 	defer sp.cancel()
 	in := jsonfile.Read(ctx, sp.path, jsonfile.ReadOptions{Tail: -1, Since: sp.since, Follow: true, StopFollow: sp.stop})
 	var last time.Time
+	same := 0 // records shipped with Time == last
 	saved := time.Now()
 	for m := range in {
 		if m.Err != nil {
 			continue
 		}
+		if sp.skip > 0 && m.Time.Equal(sp.since) {
+			sp.skip--
+			last, same = m.Time, same+1
+			continue
+		}
 		line := bytes.TrimSuffix(m.Line, []byte{'\n'})
 		_ = sp.driver.Log(&logger.Message{Line: line, Source: m.Stream, Timestamp: m.Time})
-		last = m.Time
-		if time.Since(saved) > time.Second {
-			writeShipPos(sp.posFile, last)
+		if m.Time.Equal(last) {
+			same++
+		} else {
+			last, same = m.Time, 1
+		}
+		// Save the position whenever the reader has caught up (at a
+		// container's usual pace, after every line: a daemon killed then
+		// ships nothing twice) and at least once a second under a flood
+		// (then up to a second of lines may be shipped again: at least
+		// once, never lost).
+		if len(in) == 0 || time.Since(saved) > time.Second {
+			writeShipPos(sp.posFile, last, same)
 			saved = time.Now()
 		}
 	}
 	if !last.IsZero() {
-		writeShipPos(sp.posFile, last)
+		writeShipPos(sp.posFile, last, same)
 	}
 	_ = sp.driver.Close()
 }
 
-func readShipPos(p string) time.Time {
+// The position file holds "<time> <n>": the time of the last record
+// shipped and how many records with exactly that time were shipped.
+func readShipPos(p string) (time.Time, int) {
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return time.Time{}
+		return time.Time{}, 0
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(bytes.TrimSpace(b)))
+	ts, ns, _ := strings.Cut(string(bytes.TrimSpace(b)), " ")
+	t, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
-		return time.Time{}
+		return time.Time{}, 0
 	}
-	return t.Add(time.Nanosecond)
+	n, _ := strconv.Atoi(ns)
+	return t, n
 }
 
-func writeShipPos(p string, t time.Time) {
+func writeShipPos(p string, t time.Time, n int) {
 	tmp := p + ".tmp"
-	if os.WriteFile(tmp, []byte(t.UTC().Format(time.RFC3339Nano)), 0o600) == nil {
+	if os.WriteFile(tmp, []byte(t.UTC().Format(time.RFC3339Nano)+" "+strconv.Itoa(n)), 0o600) == nil {
 		_ = os.Rename(tmp, p)
 	}
 }

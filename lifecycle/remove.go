@@ -22,6 +22,7 @@ func removeOpts(force bool) containerrouter.RemoveOptions {
 
 // ContainerRemove implements DELETE /containers/{id}.
 func (s *Service) ContainerRemove(ctx context.Context, name string, opts containerrouter.RemoveOptions) error {
+	defer s.observe("delete", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return err

@@ -10,15 +10,18 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	containerrouter "github.com/berth-project/berth/apiserver/router/container"
 	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/events"
 	"github.com/berth-project/berth/image"
+	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/layer"
 	"github.com/berth-project/berth/network"
 	"github.com/berth-project/berth/network/dns"
 	"github.com/berth-project/berth/shim/client"
+	containertypes "github.com/moby/moby/api/types/container"
 	eventtypes "github.com/moby/moby/api/types/events"
 )
 
@@ -44,6 +47,13 @@ type Config struct {
 	InitPath       string   // static init for --init ("" if none installed)
 	CgroupParent   string   // e.g. "/berth"
 	HostResolvConf string   // normally /etc/resolv.conf
+	// Init is the daemon's --init: containers that do not say run with
+	// an init.
+	Init bool
+	// Observe, when set, times container actions (metrics).
+	Observe func(action string, since time.Time)
+	// HealthChecked, when set, counts health probes (metrics).
+	HealthChecked func(failed bool)
 }
 
 // Service implements containerrouter.Backend.
@@ -116,6 +126,31 @@ func (s *Service) ContainersUsing(imageID string) []string {
 	return ids
 }
 
+// observe times an action for the metrics.
+func (s *Service) observe(action string, since time.Time) {
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(action, since)
+	}
+}
+
+// ContainerStates counts containers as Docker's metrics do.
+func (s *Service) ContainerStates() map[string]int {
+	out := map[string]int{}
+	for _, c := range s.store.List() {
+		c.Lock()
+		switch c.State.Status {
+		case containertypes.StateRunning:
+			out["running"]++
+		case containertypes.StatePaused:
+			out["paused"]++
+		default:
+			out["stopped"]++
+		}
+		c.Unlock()
+	}
+	return out
+}
+
 func (s *Service) get(ref string) (*container.Container, error) { return s.store.Get(ref) }
 
 func (s *Service) shim(id string) *client.Shim {
@@ -179,6 +214,18 @@ func (s *Service) Shutdown(ctx context.Context, liveRestore bool) {
 		}(c)
 	}
 	wg.Wait()
+}
+
+// SetDefaultRuntime switches the runtime of containers that name none
+// (a configuration reload).
+func (s *Service) SetDefaultRuntime(name string) error {
+	if _, ok := s.cfg.Runtimes[name]; !ok {
+		return errdefs.InvalidParameter("unknown or invalid runtime name: %s", name)
+	}
+	s.mu.Lock()
+	s.cfg.DefaultRuntime = name
+	s.mu.Unlock()
+	return nil
 }
 
 // AnyRunning reports whether a container runs (or is paused).

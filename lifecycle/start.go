@@ -20,6 +20,7 @@ import (
 
 // ContainerStart implements POST /containers/{id}/start.
 func (s *Service) ContainerStart(ctx context.Context, name string) error {
+	defer s.observe("start", time.Now())
 	c, err := s.get(name)
 	if err != nil {
 		return err
@@ -120,11 +121,20 @@ func (s *Service) start(ctx context.Context, c *container.Container) (retErr err
 
 	env := containerEnv(c, ns.env)
 	args := append([]string{c.Path}, c.Args...)
+	hostConfig := c.HostConfig
+	if hostConfig.Init == nil && s.cfg.Init {
+		// The daemon's --init, applied at start as dockerd does (inspect
+		// keeps the container's own null).
+		hc := *hostConfig
+		init := true
+		hc.Init = &init
+		hostConfig = &hc
+	}
 	spec, err := oci.Generate(oci.Input{
 		ID:             c.ID,
 		Rootfs:         rootfs,
 		Config:         c.Config,
-		HostConfig:     c.HostConfig,
+		HostConfig:     hostConfig,
 		Args:           args,
 		Env:            env,
 		Hostname:       c.Config.Hostname,
@@ -269,7 +279,9 @@ func (s *Service) handleExit(c *container.Container, status client.ExitStatus) {
 		// leaves the container running is not reported.
 		s.logEvent(c, "oom", nil)
 	}
-	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode)})
+	// Docker 25+ adds how long the container ran (whole seconds).
+	ran := int(status.ExitedAt.Sub(c.State.StartedAt).Seconds())
+	s.logEvent(c, "die", map[string]string{"exitCode": strconv.Itoa(status.ExitCode), "execDuration": strconv.Itoa(max(ran, 0))})
 	restarting := !c.State.Removing && !c.Removed && s.scheduleRestart(c, status)
 	_ = s.store.Save(c)
 	c.Notify()

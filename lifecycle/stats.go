@@ -28,9 +28,8 @@ func (s *Service) ContainerStats(ctx context.Context, name string, opts containe
 	if err != nil {
 		return err
 	}
-	if opts.Stream && opts.OneShot {
-		return errdefs.InvalidParameter("cannot have stream=true and one-shot=true")
-	}
+	// Docker 29 no longer refuses stream=true&one-shot=true: the stream wins.
+	opts.OneShot = opts.OneShot && !opts.Stream
 	c.Lock()
 	running := c.IsRunning()
 	src := stats.Source{Rel: filepath.Join(s.cfg.CgroupParent, c.ID), Pid: c.State.Pid, HostNetwork: isHostNetwork(c.HostConfig)}

@@ -163,6 +163,7 @@ func (s *Service) ContainerTop(ctx context.Context, name, psArgs string) (*conta
 	if psArgs == "" {
 		psArgs = "-ef"
 	}
+	s.logEvent(c, "top", nil)
 	out, err := exec.CommandContext(ctx, "ps", strings.Fields(psArgs)...).Output()
 	if err != nil {
 		return nil, errdefs.InvalidParameter("Error running ps: %v", err)

@@ -56,11 +56,18 @@ func ping(ns string, ip netip.Addr) error {
 	if ip.Is6() {
 		args = []string{"busybox", "ping6", "-c1", "-W1", ip.String()}
 	}
-	out, err := inNS(ns, args...)
-	if err != nil {
-		return fmt.Errorf("%v: %s", err, strings.TrimSpace(out))
+	// A fresh port may lose the very first packet while the kernel
+	// settles (neighbour discovery, link-local DAD of the bridge), more
+	// so on a loaded machine: three tries of one packet each, as a user's
+	// first ping would be followed by a second.
+	var err error
+	var out string
+	for try := 0; try < 3; try++ {
+		if out, err = inNS(ns, args...); err == nil {
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("%v: %s", err, strings.TrimSpace(out))
 }
 
 func (h *harness) subnet(i int) string {

@@ -133,18 +133,24 @@ func (l *lineLog) write(p []byte, t time.Time) {
 	if l.w == nil {
 		return
 	}
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
+	// Every complete line of this read goes out in one batch: one write
+	// per read, not per line.
+	if len(l.buf) == 0 {
+		if k := bytes.LastIndexByte(p, '\n'); k >= 0 {
+			_ = l.w.WriteLines(l.stream, p[:k+1], t)
+			p = p[k+1:]
 		}
-		_ = l.w.Write(l.stream, l.buf[:i+1], t)
-		l.buf = l.buf[i+1:]
+		l.buf = append(l.buf, p...)
+	} else {
+		l.buf = append(l.buf, p...)
+		if k := bytes.LastIndexByte(l.buf, '\n'); k >= 0 {
+			_ = l.w.WriteLines(l.stream, l.buf[:k+1], t)
+			l.buf = l.buf[k+1:]
+		}
 	}
-	if len(l.buf) >= maxLine {
-		_ = l.w.Write(l.stream, l.buf, t)
-		l.buf = l.buf[:0]
+	for len(l.buf) >= maxLine {
+		_ = l.w.Write(l.stream, l.buf[:maxLine], t)
+		l.buf = l.buf[maxLine:]
 	}
 	if len(l.buf) == 0 {
 		l.buf = nil // let a big buffer go

@@ -89,6 +89,16 @@ type Config struct {
 	TLSCACert           string        `json:"tlscacert,omitempty"`
 	TLSCert             string        `json:"tlscert,omitempty"`
 	TLSKey              string        `json:"tlskey,omitempty"`
+	// MetricsAddr serves Prometheus metrics (Docker's metrics-addr).
+	MetricsAddr string `json:"metrics-addr,omitempty"`
+	// Init runs every container with an init process unless it says
+	// otherwise; InitPath is that init's binary.
+	Init     bool   `json:"init,omitempty"`
+	InitPath string `json:"init-path,omitempty"`
+	// CPURealtimePeriod/Runtime are given to the containers' parent
+	// cgroup so containers can ask for --cpu-rt-runtime.
+	CPURealtimePeriod  int64 `json:"cpu-rt-period,omitempty"`
+	CPURealtimeRuntime int64 `json:"cpu-rt-runtime,omitempty"`
 	// Registry client settings (dockerd's names). 127.0.0.0/8 is always
 	// insecure; certificates are read from CertsDirs/<host:port>/.
 	InsecureRegistries     []string `json:"insecure-registries,omitempty"`
@@ -256,6 +266,21 @@ func Merge(base, file *Config, fileSet, flagsSet map[string]bool) error {
 	}
 	if fileSet["live-restore"] {
 		base.LiveRestore = file.LiveRestore
+	}
+	if fileSet["metrics-addr"] {
+		base.MetricsAddr = file.MetricsAddr
+	}
+	if fileSet["init"] {
+		base.Init = file.Init
+	}
+	if fileSet["init-path"] {
+		base.InitPath = file.InitPath
+	}
+	if fileSet["cpu-rt-period"] {
+		base.CPURealtimePeriod = file.CPURealtimePeriod
+	}
+	if fileSet["cpu-rt-runtime"] {
+		base.CPURealtimeRuntime = file.CPURealtimeRuntime
 	}
 	if fileSet["tlscacert"] {
 		base.TLSCACert = file.TLSCACert

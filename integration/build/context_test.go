@@ -77,7 +77,11 @@ func TestContextCompression(t *testing.T) {
 			tag := "it-ctx-plain" + prog
 			rmi(t, d, tag)
 			code, out := apiBuild(t, d.HTTPClient(), url.Values{"t": {tag}}, body)
-			if code != 200 || !strings.Contains(out, `"aux":{"ID":"sha256:`) || !strings.Contains(out, "Successfully tagged "+tag+":latest") {
+			// Docker's framing: the step line, then its newline, then
+			// " ---> <id>"; aux with the ID before "Successfully built".
+			if code != 200 || !strings.Contains(out, `{"stream":"Step 1/2 : FROM busybox"}`+"\n"+`{"stream":"\n"}`) ||
+				!strings.Contains(out, `"aux":{"ID":"sha256:`) || strings.Index(out, `"aux"`) > strings.Index(out, "Successfully built") ||
+				!strings.Contains(out, "Successfully tagged "+tag+":latest") {
 				t.Fatalf("%d %s", code, out)
 			}
 			if got, _ := d.Run("run", "--rm", tag, "cat", "/f"); got != "data\n" {
@@ -202,5 +206,42 @@ func TestGitContext(t *testing.T) {
 				t.Errorf("%s %s: /f = %q, want %q", name, ref, got, want)
 			}
 		}
+	}
+}
+
+// TestURLContext: a remote Dockerfile and a remote tar, served on
+// 127.0.0.1 (the docker CLI downloads them itself, ours lets the daemon
+// fetch them with remote=).
+func TestURLContext(t *testing.T) {
+	d := daemon(t)
+	tarball := tarBytes(t, map[string]string{"Dockerfile": "FROM busybox\nCOPY f /f\n", "f": "remote-tar\n"})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/Dockerfile":
+			w.Write([]byte("FROM busybox\nRUN echo remote-df > /f\n"))
+		case "/ctx.tar":
+			w.Header().Set("Content-Type", "application/x-tar")
+			w.Write(tarball)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	rmi(t, d, "it-url")
+	for name, bin := range clis(t, d) {
+		for path, want := range map[string]string{"/Dockerfile": "remote-df\n", "/ctx.tar": "remote-tar\n"} {
+			out, err := cli(d, bin, t.TempDir(), "", "build", "-t", "it-url", srv.URL+path)
+			if err != nil {
+				t.Errorf("%s %s: %v\n%s", name, path, err, out)
+				continue
+			}
+			if got, _ := d.Run("run", "--rm", "it-url", "cat", "/f"); got != want {
+				t.Errorf("%s %s: %q", name, path, got)
+			}
+		}
+	}
+	code, out := apiBuild(t, d.HTTPClient(), url.Values{"remote": {srv.URL + "/missing"}}, nil)
+	if code != 400 || !strings.Contains(out, "404") {
+		t.Errorf("missing remote: %d %s", code, out)
 	}
 }

@@ -24,6 +24,7 @@ func TestFeatures(t *testing.T) {
 		"RUN <<EOF\necho script-line > /heredoc\nEOF\n" +
 		"RUN cat <<X > /heredoc2\ninline\nX\n" +
 		"COPY --chmod=0751 f /chmodded\n" +
+		"COPY --from=busybox /etc/group /from-image-group\n" +
 		"ADD " + srv.URL + "/dl.txt /downloaded/\n" +
 		"RUN echo \"proxy=$HTTP_PROXY\" > /proxy\n" +
 		"RUN grep -q myhost /etc/hosts && echo host-ok > /hosts-ok\n" +
@@ -50,6 +51,7 @@ func TestFeatures(t *testing.T) {
 	}
 	check("cat /heredoc /heredoc2", "script-line\ninline\n")
 	check("stat -c %a /chmodded", "751\n")
+	check("grep -c nogroup /from-image-group", "1\n")
 	check("cat /downloaded/dl.txt; stat -c %a /downloaded/dl.txt", "remote-file\n600\n")
 	check("cat /proxy", "proxy=http://proxy.invalid\n")
 	check("cat /hosts-ok", "host-ok\n")
@@ -77,6 +79,13 @@ func TestFeatures(t *testing.T) {
 	if err == nil || !strings.Contains(out, "does not match the specified platform: wanted linux/arm64") {
 		t.Errorf("--platform mismatch: %v\n%s", err, out)
 	}
+	// Parser directives: escape= changes the continuation character,
+	// syntax= is accepted (and ignored: no BuildKit frontend image).
+	dir4 := writeFiles(t, map[string]string{"Dockerfile": "# syntax=docker/dockerfile:1\n# escape=`\nFROM --platform=linux/" + hostArch(t, d) + " busybox\nRUN echo one `\n    two > /esc\n"})
+	if out, err := cli(d, berth, dir4, "", "build", "-t", "it-features", "."); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	check("cat /esc", "one two\n")
 	// --pull fetches the base image again, here from a registry on
 	// 127.0.0.1 (test daemons cannot reach any other).
 	reg := testutil.StartRegistry(t)
@@ -92,4 +101,14 @@ func TestFeatures(t *testing.T) {
 		t.Errorf("--pull: %v\n%s", err, out)
 	}
 	d.Run("rmi", "it-pulled")
+}
+
+func hostArch(t *testing.T, d interface {
+	Run(...string) (string, error)
+}) string {
+	out, err := d.Run("version", "--format", "{{.Server.Arch}}")
+	if err != nil {
+		t.Fatal(err, out)
+	}
+	return strings.TrimSpace(out)
 }

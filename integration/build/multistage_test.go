@@ -62,6 +62,28 @@ func TestParallelStages(t *testing.T) {
 	}
 }
 
+// TestFromArg: FROM and COPY --from take the meta ARGs.
+func TestFromArg(t *testing.T) {
+	d := daemon(t)
+	df := "ARG SRC=one\nFROM busybox AS one\nRUN echo one > /x\nFROM busybox AS two\nRUN echo two > /x\nFROM busybox\nCOPY --from=${SRC} /x /x\n"
+	dir := writeFiles(t, map[string]string{"Dockerfile": df})
+	rmi(t, d, "it-fromarg")
+	berth := filepath.Join(d.Bin, "berth")
+	for arg, want := range map[string]string{"": "one\n", "SRC=two": "two\n"} {
+		args := []string{"build", "-t", "it-fromarg"}
+		if arg != "" {
+			args = append(args, "--build-arg", arg)
+		}
+		out, err := cli(d, berth, dir, "", append(args, ".")...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		if got, _ := d.Run("run", "--rm", "it-fromarg", "cat", "/x"); got != want {
+			t.Errorf("%q: /x = %q", arg, got)
+		}
+	}
+}
+
 // TestTarget builds only up to --target (and what it needs).
 func TestTarget(t *testing.T) {
 	d := daemon(t)

@@ -190,3 +190,43 @@ func TestLiveRestoreDaemonStop(t *testing.T) {
 	}
 	must(t, d.Run, "rm", "-f", "keep")
 }
+
+// TestLiveRestoreShipsLogs: lines a container writes while the daemon is
+// down reach the remote driver once it is back, each exactly once.
+func TestLiveRestoreShipsLogs(t *testing.T) {
+	addr, ch := tcpListener(t, '\n')
+	d := testutil.StartDaemon(t, "--live-restore")
+	d.LoadBusybox(t)
+	must(t, d.Run, "run", "-d", "--name", "ship", "--log-driver", "syslog", "--log-opt", "syslog-address=tcp://"+addr,
+		"--log-opt", "syslog-format=rfc5424", "busybox", "sh", "-c", "i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo line-$i; sleep 0.04; done; sleep 1d")
+	defer d.Run("rm", "-f", "ship")
+	time.Sleep(time.Second)
+	if err := d.CrashFor(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	deadline := time.After(15 * time.Second)
+	for len(seen) < 100 {
+		select {
+		case m := <-ch:
+			s := string(m)
+			if i := strings.LastIndex(s, " - line-"); i >= 0 {
+				seen[s[i+3:]]++
+			}
+		case <-deadline:
+			t.Fatalf("%d of 100 lines shipped after the outage", len(seen))
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	for len(ch) > 0 {
+		m := <-ch
+		if i := strings.LastIndex(string(m), " - line-"); i >= 0 {
+			seen[string(m)[i+3:]]++
+		}
+	}
+	for k, n := range seen {
+		if n != 1 {
+			t.Errorf("%s shipped %d times", k, n)
+		}
+	}
+}

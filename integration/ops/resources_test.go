@@ -3,9 +3,12 @@ package ops
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berth-project/berth/internal/testutil"
 )
 
 func cgroupFile(t *testing.T, ctrl, parent, id, file string) string {
@@ -131,4 +134,61 @@ func blkioWeightFile() bool {
 		}
 	}
 	return false
+}
+
+// TestCPURealtime: the daemon's --cpu-rt-runtime gives the parent cgroup
+// a budget a container's --cpu-rt-runtime (with sys_nice and rtprio) can
+// take from.
+func TestCPURealtime(t *testing.T) {
+	if _, err := os.Stat("/sys/fs/cgroup/cpu/cpu.rt_runtime_us"); err != nil {
+		t.Skip("no RT group scheduling")
+	}
+	// A small budget: other daemons on this host may hold some too.
+	d := testutil.StartDaemon(t, "--cpu-rt-runtime", "20000")
+	d.LoadBusybox(t)
+	if got := strings.TrimSpace(readFile(t, filepath.Join("/sys/fs/cgroup/cpu", d.CgroupParent(), "cpu.rt_runtime_us"))); got != "20000" {
+		t.Fatalf("parent rt runtime: %q", got)
+	}
+	args := []string{"run", "-d", "--cpu-rt-runtime", "10000", "--cap-add", "sys_nice"}
+	if hasCapSysResource() {
+		// Raising RLIMIT_RTPRIO above the host's hard limit needs
+		// CAP_SYS_RESOURCE, which some sandboxes (this one) withhold.
+		args = append(args, "--ulimit", "rtprio=99")
+	}
+	id := strings.TrimSpace(must(t, d.Run, append(args, "busybox", "sleep", "1d")...))
+	defer d.Run("rm", "-f", id)
+	if got := cgroupFile(t, "cpu", d.CgroupParent(), id, "cpu.rt_runtime_us"); got != "10000" {
+		t.Fatalf("container rt runtime: %q", got)
+	}
+	must(t, d.Run, "update", "--cpu-rt-runtime", "5000", id)
+	if got := cgroupFile(t, "cpu", d.CgroupParent(), id, "cpu.rt_runtime_us"); got != "5000" {
+		t.Fatalf("after update: %q", got)
+	}
+	if out := must(t, d.Run, "inspect", "-f", "{{.HostConfig.CPURealtimeRuntime}}", id); out != "5000\n" {
+		t.Fatalf("inspect: %q", out)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func hasCapSysResource() bool {
+	for _, l := range strings.Split(readFileOr("/proc/self/status"), "\n") {
+		if v, ok := strings.CutPrefix(l, "CapEff:\t"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && n&(1<<24) != 0
+		}
+	}
+	return false
+}
+
+func readFileOr(p string) string {
+	b, _ := os.ReadFile(p)
+	return string(b)
 }

@@ -2,6 +2,8 @@ package ops
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +42,9 @@ func TestRestartOnFailureCounts(t *testing.T) {
 
 func TestRestartAlwaysStopIsRespected(t *testing.T) {
 	d := daemon(t)
-	must(t, d.Run, "run", "-d", "--name", "alw", "--restart", "always", "busybox", "sh", "-c", "sleep 0.3")
+	// It exits every 0.3 s until /stay exists (copied in before the manual
+	// start below), then stays up, so that check cannot race a restart.
+	must(t, d.Run, "run", "-d", "--name", "alw", "--restart", "always", "busybox", "sh", "-c", "test -f /stay && exec sleep 300; sleep 0.3")
 	defer d.Run("rm", "-f", "alw")
 	eventually(t, 20*time.Second, "two restarts", func() bool { return restartCount(t, d, "alw") >= 2 })
 	// ps shows it while it restarts, as Docker counts it running.
@@ -55,6 +59,11 @@ func TestRestartAlwaysStopIsRespected(t *testing.T) {
 		t.Fatalf("a stopped always container came back: %v (count %d -> %d)", st["Status"], n, restartCount(t, d, "alw"))
 	}
 	// A manual start zeroes the count, as Docker does.
+	stay := filepath.Join(t.TempDir(), "stay")
+	if err := os.WriteFile(stay, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must(t, d.Run, "cp", stay, "alw:/stay")
 	must(t, d.Run, "start", "alw")
 	if n := restartCount(t, d, "alw"); n != 0 {
 		t.Fatalf("RestartCount after manual start: %d", n)

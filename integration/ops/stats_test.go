@@ -1,8 +1,12 @@
 package ops
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +147,26 @@ func TestStatsStoppedAndAll(t *testing.T) {
 	case <-time.After(1500 * time.Millisecond):
 	}
 	res.Body.Close()
+}
+
+// TestStatsStreamFollowsContainers: `stats` without names keeps up with
+// containers that start after it, as docker's follows events.
+func TestStatsStreamFollowsContainers(t *testing.T) {
+	d := daemon(t)
+	ctx, cancel := context.WithTimeout(bg, 6*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(d.Bin, "berth"), "stats", "--format", "{{.Name}}")
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host)
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	must(t, d.Run, "run", "-d", "--name", "late", "busybox", "sleep", "1d")
+	defer d.Run("rm", "-f", "late")
+	_ = cmd.Wait()
+	if !strings.Contains(out.String(), "late\n") {
+		t.Fatalf("a container started after stats did not show: %q", out.String())
+	}
 }

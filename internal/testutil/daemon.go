@@ -221,6 +221,12 @@ func (d *Daemon) Crash() error {
 	return d.launch()
 }
 
+// Signal sends sig to the daemon (SIGHUP reloads daemon.json).
+func (d *Daemon) Signal(sig os.Signal) error { return d.cmd.Process.Signal(sig) }
+
+// ConfigFile is the daemon.json the daemon was started with.
+func (d *Daemon) ConfigFile() string { return filepath.Join(d.Root, "daemon.json") }
+
 // CrashFor kills the daemon with SIGKILL, leaves it down for pause (so
 // containers can exit meanwhile) and starts it again on the same roots.
 func (d *Daemon) CrashFor(pause time.Duration) error {

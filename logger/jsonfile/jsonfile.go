@@ -6,7 +6,6 @@ package jsonfile
 
 import (
 	"compress/gzip"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -60,16 +59,13 @@ func NewWriter(path string, maxSize int64, maxFile int) (*Writer, error) {
 // Write logs one record. line should include its trailing newline if any;
 // partial lines (no newline) are logged as-is.
 func (w *Writer) Write(stream string, line []byte, t time.Time) error {
-	b, err := json.Marshal(record{Log: string(line), Stream: stream, Time: t.UTC()})
-	if err != nil {
-		return err
-	}
+	ts := quotedTime(t)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.f == nil {
-		return os.ErrClosed
+		return errClosed
 	}
-	w.buf = append(append(w.buf[:0], b...), '\n')
+	w.buf = appendRecord(w.buf[:0], line, stream, ts)
 	// Rotate before the record that would overflow, so every file but the
 	// live one stays within max-size (Docker's behaviour, give or take one
 	// record).
@@ -78,10 +74,10 @@ func (w *Writer) Write(stream string, line []byte, t time.Time) error {
 			return err
 		}
 	}
-	n, err := w.f.Write(w.buf)
-	w.size += int64(n)
-	return err
+	return w.flush(w.buf)
 }
+
+var errClosed = os.ErrClosed
 
 // rotate shifts path.i to path.i+1, dropping the oldest, and starts a new
 // live file. With maxFile 1 the old content is simply discarded. A new

@@ -2,6 +2,7 @@ package jsonfile
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -212,5 +213,54 @@ func TestCompressRotation(t *testing.T) {
 		if got[i] <= got[i-1] {
 			t.Fatalf("out of order: %q", got)
 		}
+	}
+}
+
+func FuzzAppendRecord(f *testing.F) {
+	for _, s := range []string{"hello\n", "", "<a href=\"x\">&amp;</a>\t\r\n", "\x00\x01\x1f\x7f", "caf\xc3\xa9 \xff\xfe", "\u2028\u2029", "\\\"", "\b\f"} {
+		f.Add([]byte(s), "stdout")
+	}
+	ts := time.Date(2026, 12, 7, 6, 0, 0, 120, time.UTC)
+	f.Fuzz(func(t *testing.T, line []byte, stream string) {
+		want, err := json.Marshal(record{Log: string(line), Stream: stream, Time: ts})
+		if err != nil {
+			t.Skip()
+		}
+		got := appendRecord(nil, line, stream, quotedTime(ts))
+		if string(got) != string(want)+"\n" {
+			t.Fatalf("%q:\n got %s\nwant %s", line, got, want)
+		}
+	})
+}
+
+func TestWriteLinesRotates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b-json.log")
+	w, err := NewWriter(path, 300, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []byte
+	for i := 0; i < 30; i++ {
+		data = append(data, fmt.Sprintf("line %02d\n", i)...)
+	}
+	if err := w.WriteLines("stderr", data, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	for _, p := range []string{path, path + ".1", path + ".2"} {
+		st, err := os.Stat(p)
+		if err != nil || st.Size() > 300 {
+			t.Fatalf("%s: %v %v", p, st, err)
+		}
+	}
+	var got []string
+	for m := range Read(context.Background(), path, ReadOptions{Tail: -1}) {
+		if m.Err != nil || m.Stream != "stderr" {
+			t.Fatal(m.Err, m.Stream)
+		}
+		got = append(got, string(m.Line))
+	}
+	if len(got) < 6 || got[len(got)-1] != "line 29\n" {
+		t.Fatalf("%q", got)
 	}
 }

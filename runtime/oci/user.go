@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/sys/user"
@@ -71,6 +72,11 @@ func additionalGroups(names []string, group []byte) ([]uint32, error) {
 	for _, name := range names {
 		gids, err := user.GetAdditionalGroups([]string{name}, asReader(group))
 		if err != nil {
+			// moby/sys/user v0.4.1 (which BuildKit's parser brings in)
+			// lower-cased this message; dockerd says "Unable to find group".
+			if msg, ok := strings.CutPrefix(err.Error(), "unable to find group"); ok {
+				return nil, errors.New("Unable to find group" + msg)
+			}
 			return nil, err
 		}
 		for _, g := range gids {

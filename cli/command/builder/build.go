@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-project/berth/cli/command"
 	"github.com/berth-project/berth/cli/opts"
+	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/jsonstream"
 	"github.com/moby/moby/client"
@@ -154,11 +155,17 @@ func runBuild(cmd *cobra.Command, c *command.Cli, o *buildOptions, arg string) e
 	if body == nil {
 		body = strings.NewReader("")
 	}
-	res, err := c.Client().ImageBuild(cmd.Context(), body, bo)
+	counted := &countingReader{r: body}
+	res, err := c.Client().ImageBuild(cmd.Context(), counted, bo)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
+	// The daemon reads the whole context before it answers, so the size
+	// is final here (docker prints it while uploading).
+	if !o.quiet && in.remote == "" {
+		fmt.Fprintf(c.Out(), "Sending build context to Docker daemon  %s\n", units.HumanSizeWithPrecision(float64(counted.n), 4))
+	}
 	imageID, err := display(c, res.Body, o.quiet)
 	if err != nil {
 		return err
@@ -202,6 +209,17 @@ func display(c *command.Cli, body io.Reader, quiet bool) (string, error) {
 		return "", err
 	}
 	return imageID, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // buildArgMap is docker's --build-arg: KEY=value, or KEY alone taking the

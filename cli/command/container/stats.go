@@ -55,20 +55,27 @@ func runStats(ctx context.Context, c *command.Cli, o *statsOptions, args []strin
 			refs = append(refs, s.ID)
 		}
 	}
-	set := newStatsSet(refs)
+	set := newStatsSet(nil)
 	var wg sync.WaitGroup
 	var errMu sync.Mutex
 	var errs []string
-	for i, ref := range refs {
+	watch := func(ref string) {
+		if !set.add(ref) {
+			return
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := set.collect(ctx, c.Client(), i, ref, !o.noStream); err != nil && len(args) > 0 {
+			err := set.collect(ctx, c.Client(), ref, !o.noStream)
+			if err != nil && len(args) > 0 {
 				errMu.Lock()
 				errs = append(errs, err.Error())
 				errMu.Unlock()
 			}
 		}()
+	}
+	for _, ref := range refs {
+		watch(ref)
 	}
 	if o.noStream {
 		wg.Wait()
@@ -78,9 +85,13 @@ func runStats(ctx context.Context, c *command.Cli, o *statsOptions, args []strin
 		return set.render(c.Out(), o)
 	}
 	// Streaming: redraw the table every second, as docker does, until
-	// interrupted or every stream has ended.
+	// interrupted or (for named containers) every stream has ended.
+	// Without names the set follows the containers: new ones join, and
+	// without --all those that stopped leave (docker follows events).
 	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+	if len(args) > 0 {
+		go func() { wg.Wait(); close(done) }()
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -93,6 +104,16 @@ func runStats(ctx context.Context, c *command.Cli, o *statsOptions, args []strin
 			}
 			return nil
 		case <-tick.C:
+		}
+		if len(args) == 0 {
+			if res, err := c.Client().ContainerList(ctx, client.ContainerListOptions{All: o.all}); err == nil {
+				live := map[string]bool{}
+				for _, it := range res.Items {
+					live[it.ID] = true
+					watch(it.ID)
+				}
+				set.keep(live)
+			}
 		}
 		if c.IsOutTerminal() {
 			fmt.Fprint(c.Out(), "\033[2J\033[H")
@@ -111,20 +132,52 @@ type statsSet struct {
 }
 
 func newStatsSet(refs []string) *statsSet {
-	s := &statsSet{entries: make([]statsEntry, len(refs))}
-	for i, r := range refs {
-		s.entries[i] = statsEntry{container: r, id: r, invalid: true}
+	s := &statsSet{}
+	for _, r := range refs {
+		s.add(r)
 	}
 	return s
 }
 
-func (s *statsSet) set(i int, e statsEntry) {
+// add starts an entry for ref; false when it is there already.
+func (s *statsSet) add(ref string) bool {
 	s.mu.Lock()
-	s.entries[i] = e
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.container == ref {
+			return false
+		}
+	}
+	s.entries = append(s.entries, statsEntry{container: ref, id: ref, invalid: true})
+	return true
 }
 
-func (s *statsSet) collect(ctx context.Context, api *client.Client, i int, ref string, stream bool) error {
+// keep drops the entries whose container is not in live.
+func (s *statsSet) keep(live map[string]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.entries[:0]
+	for _, e := range s.entries {
+		if live[e.container] {
+			out = append(out, e)
+		}
+	}
+	s.entries = out
+}
+
+func (s *statsSet) set(ref string, e statsEntry) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.entries {
+		if s.entries[i].container == ref {
+			s.entries[i] = e
+			return true
+		}
+	}
+	return false // dropped meanwhile
+}
+
+func (s *statsSet) collect(ctx context.Context, api *client.Client, ref string, stream bool) error {
 	res, err := api.ContainerStats(ctx, ref, client.ContainerStatsOptions{Stream: stream, IncludePreviousSample: true})
 	if err != nil {
 		return err
@@ -139,8 +192,7 @@ func (s *statsSet) collect(ctx context.Context, api *client.Client, i int, ref s
 			}
 			return err
 		}
-		s.set(i, newStatsEntry(ref, &v))
-		if !stream {
+		if !s.set(ref, newStatsEntry(ref, &v)) || !stream {
 			return nil
 		}
 	}
