@@ -45,7 +45,8 @@ func TestPullPush(t *testing.T) {
 	if out, err := p.run("rmi", ref); err != nil {
 		t.Fatalf("rmi: %v %s", err, out)
 	}
-	mustContain(t, p.compose("pull"), "app  Pulled")
+	out = p.compose("pull")
+	mustContain(t, out, " app Pulled \n", " other Skipped - Image is already being pulled by app \n")
 	if _, err := p.run("image", "inspect", ref); err != nil {
 		t.Fatal("compose pull did not pull")
 	}
