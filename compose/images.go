@@ -84,13 +84,18 @@ type PullOptions struct {
 // Pull pulls the images of the services that have an image key.
 func (s *Service) Pull(ctx context.Context, p *types.Project, o PullOptions) error {
 	var errs []error
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for _, name := range p.ServiceNames() {
 		svc := p.Services[name]
-		if svc.Image == "" || seen[svc.Image] {
+		if svc.Image == "" {
+			s.Progress.Text(name, "Skipped - No image to be pulled")
 			continue
 		}
-		seen[svc.Image] = true
+		if by, ok := seen[svc.Image]; ok {
+			s.Progress.Text(name, "Skipped - Image is already being pulled by "+by)
+			continue
+		}
+		seen[svc.Image] = name
 		if err := s.pullOne(ctx, name, svc.Image, o.Quiet); err != nil {
 			if svc.Build != nil || o.IgnoreFailures {
 				warnf("%s", err)
@@ -103,16 +108,16 @@ func (s *Service) Pull(ctx context.Context, p *types.Project, o PullOptions) err
 }
 
 func (s *Service) pullOne(ctx context.Context, service, ref string, quiet bool) error {
-	s.event(service, "Pulling")
+	s.Progress.Text(service, "Pulling")
 	resp, err := s.API.ImagePull(ctx, ref, client.ImagePullOptions{})
 	if err == nil {
 		err = drainJSON(ctx, resp, resp.JSONMessages, io.Discard)
 	}
 	if err != nil {
-		s.event(service, "Error")
+		s.Progress.Text(service, "Error")
 		return fmt.Errorf("Error response from daemon: %w", unwrapDaemon(err))
 	}
-	s.event(service, "Pulled")
+	s.Progress.Text(service, "Pulled")
 	return nil
 }
 

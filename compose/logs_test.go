@@ -40,3 +40,11 @@ func TestPlainProgress(t *testing.T) {
 		t.Fatalf("%q, want %q", b.String(), want)
 	}
 }
+
+func TestPlainProgressText(t *testing.T) {
+	var b bytes.Buffer
+	(&PlainProgress{W: &b}).Text("web", "Pulling")
+	if b.String() != " web Pulling \n" {
+		t.Fatalf("%q", b.String())
+	}
+}

@@ -149,11 +149,15 @@ func newImagesCommand(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				repo, tag := c.Image, "latest"
-				if len(img.RepoTags) > 0 {
-					repo, tag = splitTag(img.RepoTags[0])
-				} else if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-					repo, tag = repo[:i], repo[i+1:]
+				// The reference the container was created from names the
+				// row (an image may carry several tags); an ID falls back
+				// to the image's first tag.
+				repo, tag := splitTag(c.Image)
+				if strings.HasPrefix(c.Image, "sha256:") {
+					repo, tag = "<none>", "<none>"
+					if len(img.RepoTags) > 0 {
+						repo, tag = splitTag(img.RepoTags[0])
+					}
 				}
 				rows = append(rows, row{compose.Name(c), repo, tag, img.ID, img.Size})
 			}
