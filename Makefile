@@ -24,12 +24,15 @@ lint: ## gofmt and go vet
 demo: ## Set up the machine, start a daemon and serve a page from a container
 	./scripts/demo.sh
 
-bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, volumes, build)
+bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, volumes, build, distribution, operations, compose)
 	./bench/run.sh
 	./bench/network.sh
 	./bench/volumes.sh
 	./bench/df.sh
 	./bench/build.sh
+	./bench/distribution.sh
+	./bench/ops.sh
+	./bench/compose.sh
 
 clean: ## Remove build output
 	rm -rf $(BIN)

@@ -38,11 +38,16 @@ func awaitExec(pid int, argv0 string) {
 }
 
 // execd reports whether pid runs a command whose argv[0] is argv0, or is
-// gone (unreadable, or a zombie, whose cmdline is empty).
+// gone (unreadable, or a zombie). An empty cmdline of a live process is
+// an execve in progress (the new image has no arguments yet: ps shows
+// "[sleep]"), not an exec done.
 func execd(pid int, argv0 string) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || len(b) == 0 {
+	if err != nil {
 		return true
+	}
+	if len(b) == 0 {
+		return exited(pid)
 	}
 	first, _, _ := strings.Cut(string(b), "\x00")
 	return first == argv0
@@ -130,4 +135,23 @@ func handlesSignal(pid int, sig syscall.Signal) (caught, ok bool) {
 		}
 	}
 	return false, true
+}
+
+// exited reports whether pid is gone or a zombie (dead, not yet reaped).
+func exited(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the parenthesised command name, which may itself
+	// hold spaces and parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return true
+	}
+	switch b[i+2] {
+	case 'Z', 'X':
+		return true
+	}
+	return false
 }

@@ -23,6 +23,9 @@ func TestPullPush(t *testing.T) {
     image: %s
     command: ["true"]
 `, ref, ref)})
+	// The pulled tag names busybox's image too: leave no tag behind for
+	// later tests that list the image's repository.
+	t.Cleanup(func() { p.compose("down"); p.run("rmi", ref) })
 	ctx, cancel := context.WithCancel(context.Background())
 	reg := exec.CommandContext(ctx, filepath.Join(p.d.Bin, "berth"), "registry", "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--root", t.TempDir())
 	if err := reg.Start(); err != nil {

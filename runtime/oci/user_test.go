@@ -29,7 +29,6 @@ func TestResolveUser(t *testing.T) {
 		{spec: "nobody", groupAdd: []string{"audio", "777", "staff"}, want: specs.User{UID: 65534, GID: 65534, AdditionalGids: []uint32{65534, 29, 777, 50}}},
 		{spec: "foo", wantErr: "unable to find user foo: no matching entries in passwd file"},
 		{spec: "alice:nogrp", wantErr: "unable to find group nogrp: no matching entries in group file"},
-		// dockerd's wording (user.go rewords moby/sys/user v0.4.1's lower case).
 		{spec: "root", groupAdd: []string{"nogrp"}, wantErr: "Unable to find group nogrp: no matching entries in group file"},
 	}
 	for _, tc := range tests {
