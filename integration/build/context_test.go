@@ -194,6 +194,9 @@ func TestGitContext(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(served)))
 	defer srv.Close()
 	rmi(t, d, "it-git")
+	// The docker CLI clones a git context itself, into a docker-build-git*
+	// dir of TMPDIR that it leaves behind: keep those in the test's own.
+	t.Setenv("TMPDIR", t.TempDir())
 	for name, bin := range clis(t, d) {
 		for ref, want := range map[string]string{"main": "from-git-v2\n", "v1": "from-git-v1\n"} {
 			u := srv.URL + "/repo.git#" + ref + ":sub"
