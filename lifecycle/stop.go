@@ -125,8 +125,12 @@ func (s *Service) stop(ctx context.Context, c *container.Container, sig syscall.
 		}
 	}
 	s.logEvent(c, "kill", map[string]string{"signal": "9"})
-	if err := sh.Kill(ctx, syscall.SIGKILL, true); err != nil && s.isRunning(c) {
-		return err
+	if err := sh.Kill(ctx, syscall.SIGKILL, true); err != nil {
+		// The shim answers "not running" once init has exited, a moment
+		// before the daemon has recorded the exit: that is a stop done.
+		if !s.waitStopped(ctx, c, time.After(5*time.Second)) {
+			return err
+		}
 	}
 	s.waitStopped(ctx, c, nil)
 	s.logEvent(c, "stop", nil)
