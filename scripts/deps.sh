@@ -15,5 +15,25 @@ if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# The oracle for side-by-side tests: Docker Engine (integration/distribution
+# runs a private dockerd against our registry) and distribution 2.8. Their
+# packages must not start services: a policy-rc.d refuses for the install.
+oracle=()
+for p in docker.io docker-registry; do
+	have "$p" || oracle+=("$p")
+done
+if [ ${#oracle[@]} -gt 0 ]; then
+	echo "installing (no services started): ${oracle[*]}"
+	made_policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		made_policy=1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	[ ${#need[@]} -gt 0 ] || apt-get update -qq
+	apt-get install -y -qq "${oracle[@]}" >/dev/null
+	[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+fi
 command -v go >/dev/null || export PATH=$PATH:/usr/local/go/bin
 command -v go >/dev/null || { echo "Go is required (expected at /usr/local/go)"; exit 1; }
