@@ -108,7 +108,12 @@ func (s *Service) stop(ctx context.Context, c *container.Container, sig syscall.
 	c.Lock()
 	paused := c.State.Status == containertypes.StatePaused
 	c.Unlock()
-	awaitSignalReady(c, sig)
+	// With no grace period the SIGKILL follows at once: waiting for a
+	// handler of the first signal (up to a second after start) would
+	// only delay it (compose down -t 0 right after up took 1 s a container).
+	if wait != 0 {
+		awaitSignalReady(c, sig)
+	}
 	s.logEvent(c, "kill", map[string]string{"signal": strconv.Itoa(int(sig))})
 	_ = sh.Kill(ctx, sig, false)
 	if paused { // a frozen process cannot handle the signal until thawed

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/berth-project/berth/internal/tarwrite"
 	"io"
 	"io/fs"
 	"os"
@@ -180,35 +181,7 @@ func writeContext(w io.Writer, dir string, m *dockerignore.Matcher, dockerfile, 
 		if err != nil {
 			return err
 		}
-		link := ""
-		if fi.Mode()&os.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		hdr, err := tar.FileInfoHeader(fi, link)
-		if err != nil {
-			return fmt.Errorf("archive %s: %w", rel, err)
-		}
-		hdr.Name = rel
-		if fi.IsDir() {
-			hdr.Name += "/"
-		}
-		hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-		hdr.Format = tar.FormatPAX
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if fi.Mode().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(tw, f)
-			f.Close()
-			return err
-		}
-		return nil
+		return tarwrite.Entry(tw, p, rel, fi, tarwrite.Options{RootOwned: true})
 	})
 	if err != nil {
 		return fmt.Errorf("error checking context: %w", err)
