@@ -14,7 +14,7 @@ import (
 // multiSubnets returns three /29s, a /64 of ours and their gateways for
 // one test run.
 func (h *harness) multiSubnets() (a, b netip.Prefix, v6 netip.Prefix) {
-	base := fmt.Sprintf("10.218.%d.", (int(h.suffix[2])%40)*5)
+	base := fmt.Sprintf("10.118.%d.", (int(h.suffix[2])%40)*5)
 	a = netip.MustParsePrefix(base + "0/29")
 	b = netip.MustParsePrefix(base + "64/26")
 	v6 = netip.MustParsePrefix(fmt.Sprintf("fd00:b7:%s::/64", h.suffix[:4]))

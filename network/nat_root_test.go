@@ -28,8 +28,8 @@ func TestOutboundMasquerade(t *testing.T) {
 	outNS := h.netns("outside")
 	hostSide := "btout" + h.suffix
 	third := int(h.suffix[1])%200 + 20
-	hostAddr := netip.MustParsePrefix(fmt.Sprintf("10.214.%d.1/30", third))
-	peerAddr := netip.MustParsePrefix(fmt.Sprintf("10.214.%d.2/30", third))
+	hostAddr := netip.MustParsePrefix(fmt.Sprintf("10.114.%d.1/30", third))
+	peerAddr := netip.MustParsePrefix(fmt.Sprintf("10.114.%d.2/30", third))
 
 	nsh, err := netns.GetFromPath(outNS)
 	if err != nil {

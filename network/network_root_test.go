@@ -63,13 +63,13 @@ func newHarness(t *testing.T) *harness {
 	third := int(h.suffix[0])%200 + 20
 	h.cfg = Config{
 		BridgeName: "bt-" + h.suffix,
-		BridgeIP:   fmt.Sprintf("10.213.%d.1/24", third),
+		BridgeIP:   fmt.Sprintf("10.113.%d.1/24", third),
 		NftTable:   "berth_test_" + h.suffix,
 		DB:         db,
 		StateDir:   filepath.Join(h.dir, "state"),
 		// Networks created without --subnet come from here: our own
 		// range, never the host's.
-		DefaultAddressPools: []AddressPool{{Base: fmt.Sprintf("10.216.%d.0/24", third), Size: 27}},
+		DefaultAddressPools: []AddressPool{{Base: fmt.Sprintf("10.116.%d.0/24", third), Size: 27}},
 	}
 	return h
 }

@@ -71,7 +71,7 @@ func ping(ns string, ip netip.Addr) error {
 }
 
 func (h *harness) subnet(i int) string {
-	return fmt.Sprintf("10.217.%d.0/24", (int(h.suffix[2])%40)*5+i)
+	return fmt.Sprintf("10.117.%d.0/24", (int(h.suffix[2])%40)*5+i)
 }
 
 func TestUserBridgeNetworks(t *testing.T) {
@@ -110,7 +110,7 @@ func TestUserBridgeNetworks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(b.IPAM[0].Subnet, "10.216.") || !linkExists("bb-"+b.ID[:12]) {
+	if !strings.HasPrefix(b.IPAM[0].Subnet, "10.116.") || !linkExists("bb-"+b.ID[:12]) {
 		t.Errorf("network b: %+v", b)
 	}
 	if _, err := m.CreateNetwork(ctx, CreateOptions{Name: "a" + h.suffix}); !errdefs.IsConflict(err) || err.Error() != "network with name a"+h.suffix+" already exists" {
@@ -151,7 +151,7 @@ func TestUserBridgeNetworks(t *testing.T) {
 	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "c4" + h.suffix, NetNSPath: h.netns("u4"), Network: a.Name, IPv4: static}); !errdefs.IsConflict(err) {
 		t.Errorf("static address twice: %v", err)
 	}
-	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "c4" + h.suffix, NetNSPath: h.netns("u5"), Network: b.Name, IPv4: netip.MustParseAddr("10.216.0.9")}); !errdefs.IsInvalidParameter(err) ||
+	if _, err := m.Attach(ctx, AttachRequest{ContainerID: "c4" + h.suffix, NetNSPath: h.netns("u5"), Network: b.Name, IPv4: netip.MustParseAddr("10.116.0.9")}); !errdefs.IsInvalidParameter(err) ||
 		!strings.Contains(err.Error(), "user configured subnets") {
 		t.Errorf("--ip on a pool network: %v", err)
 	}
