@@ -43,7 +43,7 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// Binaries builds berth and berth-shim once per test process.
+// Binaries builds berth, berthd and berth-shim once per test process.
 func Binaries(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -56,6 +56,7 @@ func Binaries(t testing.TB) string {
 		root := RepoRoot()
 		for _, b := range [][]string{
 			{"-o", filepath.Join(dir, "berth"), "./cmd/berth"},
+			{"-o", filepath.Join(dir, "berthd"), "./cmd/berthd"},
 			{"-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, "berth-shim"), "./cmd/berth-shim"},
 		} {
 			cmd := exec.Command("go", append([]string{"build", "-tags", "seccomp"}, b...)...)
