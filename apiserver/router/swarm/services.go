@@ -57,7 +57,7 @@ func (s *swarmRouter) getService(ctx context.Context, w http.ResponseWriter, r *
 }
 
 func (s *swarmRouter) createService(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
-	var req specRequest
+	var req serviceWithLegacy
 	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (s *swarmRouter) createService(ctx context.Context, w http.ResponseWriter, 
 }
 
 func (s *swarmRouter) updateService(ctx context.Context, w http.ResponseWriter, r *http.Request, vars map[string]string) error {
-	var req specRequest
+	var req serviceWithLegacy
 	if err := httputils.ReadJSON(r, &req); err != nil {
 		return err
 	}

@@ -7,10 +7,11 @@ import (
 	"github.com/moby/moby/api/types/swarm"
 )
 
-// specRequest is the body of service create and update: a ServiceSpec plus
-// the top-level Networks that API < 1.25 clients send instead of
+// serviceWithLegacy is the body of service create and update (named as
+// dockerd names it, since JSON type errors quote the name): a ServiceSpec
+// plus the top-level Networks that API < 1.25 clients send instead of
 // TaskTemplate.Networks (deprecated since, and only honoured before 1.44).
-type specRequest struct {
+type serviceWithLegacy struct {
 	swarm.ServiceSpec
 	Networks []swarm.NetworkAttachmentConfig `json:",omitempty"`
 }
@@ -21,13 +22,15 @@ type specRequest struct {
 type specAdjustment struct {
 	before string // applies to API versions < before
 	what   string // for the tests' names
-	apply  func(*specRequest)
+	apply  func(*serviceWithLegacy)
 }
 
-func containerSpec(req *specRequest) *swarm.ContainerSpec { return req.TaskTemplate.ContainerSpec }
+func containerSpec(req *serviceWithLegacy) *swarm.ContainerSpec {
+	return req.TaskTemplate.ContainerSpec
+}
 
 var specAdjustments = []specAdjustment{
-	{"1.40", "Sysctls, CredentialSpec.Config, Configs[].Runtime, Placement.MaxReplicas", func(req *specRequest) {
+	{"1.40", "Sysctls, CredentialSpec.Config, Configs[].Runtime, Placement.MaxReplicas", func(req *serviceWithLegacy) {
 		if cs := containerSpec(req); cs != nil {
 			cs.Sysctls = nil
 			if cs.Privileges != nil && cs.Privileges.CredentialSpec != nil {
@@ -43,7 +46,7 @@ var specAdjustments = []specAdjustment{
 			p.MaxReplicas = 0
 		}
 	}},
-	{"1.41", "CapabilityAdd/Drop, Ulimits, Limits.Pids, job modes", func(req *specRequest) {
+	{"1.41", "CapabilityAdd/Drop, Ulimits, Limits.Pids, job modes", func(req *serviceWithLegacy) {
 		if cs := containerSpec(req); cs != nil {
 			cs.CapabilityAdd = nil
 			cs.CapabilityDrop = nil
@@ -57,7 +60,7 @@ var specAdjustments = []specAdjustment{
 		req.Mode.ReplicatedJob = nil
 		req.Mode.GlobalJob = nil
 	}},
-	{"1.44", "Seccomp, AppArmor, NoNewPrivileges, Healthcheck.StartInterval, legacy Networks", func(req *specRequest) {
+	{"1.44", "Seccomp, AppArmor, NoNewPrivileges, Healthcheck.StartInterval, legacy Networks", func(req *serviceWithLegacy) {
 		if cs := containerSpec(req); cs != nil {
 			if p := cs.Privileges; p != nil {
 				p.Seccomp = nil
@@ -78,7 +81,7 @@ var specAdjustments = []specAdjustment{
 			}
 		}
 	}},
-	{"1.46", "TmpfsOptions.Options, OomScoreAdj", func(req *specRequest) {
+	{"1.46", "TmpfsOptions.Options, OomScoreAdj", func(req *serviceWithLegacy) {
 		if cs := containerSpec(req); cs != nil {
 			for i := range cs.Mounts {
 				if t := cs.Mounts[i].TmpfsOptions; t != nil {
@@ -88,7 +91,7 @@ var specAdjustments = []specAdjustment{
 			cs.OomScoreAdj = 0
 		}
 	}},
-	{"1.52", "Resources.SwapBytes, Resources.MemorySwappiness", func(req *specRequest) {
+	{"1.52", "Resources.SwapBytes, Resources.MemorySwappiness", func(req *serviceWithLegacy) {
 		if res := req.TaskTemplate.Resources; res != nil {
 			res.SwapBytes = nil
 			res.MemorySwappiness = nil
@@ -98,7 +101,7 @@ var specAdjustments = []specAdjustment{
 
 // forVersion returns the spec as a client of the request's API version
 // meant it.
-func (req *specRequest) forVersion(ctx context.Context) swarm.ServiceSpec {
+func (req *serviceWithLegacy) forVersion(ctx context.Context) swarm.ServiceSpec {
 	for _, a := range specAdjustments {
 		if !httputils.VersionAtLeast(ctx, a.before) {
 			a.apply(req)
