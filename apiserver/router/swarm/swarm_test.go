@@ -29,7 +29,8 @@ func seed(f *fakeCluster) {
 type reply struct {
 	code  int
 	ctype string
-	body  string
+	body  string // trimmed
+	raw   string // as sent
 }
 
 func send(t *testing.T, ts *httptest.Server, method, path string, hdr map[string]string, body string) reply {
@@ -50,7 +51,7 @@ func send(t *testing.T, ts *httptest.Server, method, path string, hdr map[string
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return reply{resp.StatusCode, resp.Header.Get("Content-Type"), strings.TrimSpace(string(b))}
+	return reply{resp.StatusCode, resp.Header.Get("Content-Type"), strings.TrimSpace(string(b)), string(b)}
 }
 
 // message is the "message" of an error body.
