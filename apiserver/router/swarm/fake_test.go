@@ -3,6 +3,8 @@ package swarm
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -56,7 +58,8 @@ func newFake() *fakeCluster {
 // fallbacks mounted too, as the daemon mounts them.
 func newTestServer(t *testing.T, f *fakeCluster) *httptest.Server {
 	t.Helper()
-	srv := apiserver.New(apiserver.Config{Version: "test"})
+	// Quiet: the 500s some tests expect would be logged as handler errors.
+	srv := apiserver.New(apiserver.Config{Version: "test", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	srv.Register(notimpl.NewRouter(), NewRouter(f))
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

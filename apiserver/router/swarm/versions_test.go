@@ -48,9 +48,13 @@ var fields = []struct {
 	{"Image", "", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Image == "nginx" }},
 	{"Constraints", "", func(s swarm.ServiceSpec) bool { return len(s.TaskTemplate.Placement.Constraints) == 1 }},
 	{"NanoCPUs", "", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.Resources.Limits.NanoCPUs == 1000 }},
-	{"CredentialSpec.File", "", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Privileges.CredentialSpec.File == "spec.json" }},
+	{"CredentialSpec.File", "", func(s swarm.ServiceSpec) bool {
+		return s.TaskTemplate.ContainerSpec.Privileges.CredentialSpec.File == "spec.json"
+	}},
 	{"Healthcheck.Interval", "", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Healthcheck.Interval > 0 }},
-	{"Tmpfs.SizeBytes", "", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Mounts[0].TmpfsOptions.SizeBytes == 1024 }},
+	{"Tmpfs.SizeBytes", "", func(s swarm.ServiceSpec) bool {
+		return s.TaskTemplate.ContainerSpec.Mounts[0].TmpfsOptions.SizeBytes == 1024
+	}},
 	{"Sysctls", "1.40", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Sysctls != nil }},
 	{"CredentialSpec.Config", "1.40", func(s swarm.ServiceSpec) bool {
 		return s.TaskTemplate.ContainerSpec.Privileges.CredentialSpec.Config != ""
@@ -66,7 +70,9 @@ var fields = []struct {
 	{"AppArmor", "1.44", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Privileges.AppArmor != nil }},
 	{"NoNewPrivileges", "1.44", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Privileges.NoNewPrivileges }},
 	{"StartInterval", "1.44", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Healthcheck.StartInterval > 0 }},
-	{"Tmpfs.Options", "1.46", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.Mounts[0].TmpfsOptions.Options != nil }},
+	{"Tmpfs.Options", "1.46", func(s swarm.ServiceSpec) bool {
+		return s.TaskTemplate.ContainerSpec.Mounts[0].TmpfsOptions.Options != nil
+	}},
 	{"OomScoreAdj", "1.46", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.ContainerSpec.OomScoreAdj == 500 }},
 	{"SwapBytes", "1.52", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.Resources.SwapBytes != nil }},
 	{"MemorySwappiness", "1.52", func(s swarm.ServiceSpec) bool { return s.TaskTemplate.Resources.MemorySwappiness != nil }},
@@ -133,7 +139,9 @@ func TestLegacyNetworksOut(t *testing.T) {
 	type spec struct {
 		Name         string
 		Networks     []swarm.NetworkAttachmentConfig
-		TaskTemplate struct{ Networks []swarm.NetworkAttachmentConfig }
+		TaskTemplate struct {
+			Networks []swarm.NetworkAttachmentConfig
+		}
 	}
 	type svc struct {
 		ID           string
