@@ -30,6 +30,9 @@ func TestSDKSwarm(t *testing.T) {
 	ctx := context.Background()
 	f := newFake()
 	cli := newClient(t, f, client.MaxAPIVersion)
+	if _, err := cli.SwarmInit(ctx, client.SwarmInitOptions{}); !cerrdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "invalid empty address") {
+		t.Errorf("init without address: %v", err)
+	}
 	res, err := cli.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: "10.0.0.1", Spec: swarm.Spec{Annotations: swarm.Annotations{Name: "default"}}})
 	if err != nil || res.NodeID != "node1" {
 		t.Fatalf("init: %+v %v", res, err)
@@ -37,8 +40,8 @@ func TestSDKSwarm(t *testing.T) {
 	if f.lastInit.Spec.Name != "default" || f.lastInit.AdvertiseAddr != "10.0.0.1" {
 		t.Errorf("init request %+v", f.lastInit)
 	}
-	if _, err := cli.SwarmInit(ctx, client.SwarmInitOptions{}); !cerrdefs.IsInvalidArgument(err) || !strings.Contains(err.Error(), "invalid empty address") {
-		t.Errorf("init without address: %v", err)
+	if _, err := cli.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "0.0.0.0:2377"}); !cerrdefs.IsUnavailable(err) || !strings.Contains(err.Error(), "already part of a swarm") {
+		t.Errorf("second init: %v", err)
 	}
 	sw, err := cli.SwarmInspect(ctx, client.SwarmInspectOptions{})
 	if err != nil || sw.Swarm.ID != "cluster1" {
@@ -63,7 +66,7 @@ func TestSDKSwarm(t *testing.T) {
 	}
 	want := []string{
 		"Init listen=0.0.0.0:2377 advertise=10.0.0.1 pool=[] subnet=0 port=0",
-		"Init listen= advertise= pool=[] subnet=0 port=0",
+		"Init listen=0.0.0.0:2377 advertise= pool=[] subnet=0 port=0",
 		"Inspect",
 		"Update version=10 name= rotate=true,false,false",
 		"Update version=10 name= rotate=false,false,false",

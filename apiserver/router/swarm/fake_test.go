@@ -28,7 +28,8 @@ type fakeCluster struct {
 	calls    []string
 	down     error // returned by every call when set (e.g. not a manager)
 	nodeID   string
-	version  uint64 // of the swarm object
+	state    swarm.LocalNodeState // what Info reports
+	version  uint64               // of the swarm object
 	services map[string]*swarm.Service
 	tasks    map[string]swarm.Task
 	nodes    map[string]*swarm.Node
@@ -45,6 +46,7 @@ var _ Backend = (*fakeCluster)(nil)
 func newFake() *fakeCluster {
 	return &fakeCluster{
 		nodeID:   "node1",
+		state:    swarm.LocalNodeStateInactive,
 		version:  10,
 		services: map[string]*swarm.Service{},
 		tasks:    map[string]swarm.Task{},
@@ -92,10 +94,11 @@ func (f *fakeCluster) Init(_ context.Context, req swarm.InitRequest) (string, er
 	if err := f.record("Init listen=%s advertise=%s pool=%v subnet=%d port=%d", req.ListenAddr, req.AdvertiseAddr, req.DefaultAddrPool, req.SubnetSize, req.DataPathPort); err != nil {
 		return "", err
 	}
-	if req.ListenAddr == "" {
-		return "", errdefs.InvalidParameter(`invalid ListenAddr "": invalid empty address`)
+	if f.state != swarm.LocalNodeStateInactive && !req.ForceNewCluster {
+		return "", errdefs.Unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one.")
 	}
 	f.lastInit = req
+	f.state = swarm.LocalNodeStateActive
 	return f.nodeID, nil
 }
 
@@ -134,7 +137,7 @@ func (f *fakeCluster) Unlock(_ context.Context, req swarm.UnlockRequest) error {
 }
 
 func (f *fakeCluster) Info(context.Context) swarm.Info {
-	return swarm.Info{NodeID: f.nodeID, LocalNodeState: swarm.LocalNodeStateActive}
+	return swarm.Info{NodeID: f.nodeID, LocalNodeState: f.state}
 }
 
 // filterString renders filters as name=v1|v2 pairs, sorted.

@@ -93,13 +93,36 @@ func (s *swarmRouter) initCluster(ctx context.Context, w http.ResponseWriter, r 
 	if !httputils.VersionAtLeast(ctx, "1.40") {
 		req.DataPathPort = 0
 	}
-	// An empty body reaches the Backend as an empty request, as in
-	// dockerd, whose cluster rejects the missing ListenAddr (400).
+	if err := validateInit(ctx, s.b, req); err != nil {
+		return err
+	}
 	nodeID, err := s.b.Init(ctx, req)
 	if err != nil {
 		return err
 	}
 	return httputils.WriteJSON(w, http.StatusOK, nodeID)
+}
+
+// validateInit rejects what dockerd's cluster rejects before acting on an
+// init request: no ListenAddr (an empty body; the CLI always sends one)
+// and a spec named other than "default". dockerd first answers "already
+// part of a swarm" on a node in a swarm, so such a request, unless it
+// forces a new cluster, is left to the Backend to refuse.
+func validateInit(ctx context.Context, b Backend, req swarm.InitRequest) error {
+	if !req.ForceNewCluster {
+		switch b.Info(ctx).LocalNodeState {
+		case swarm.LocalNodeStateInactive, "":
+		default:
+			return nil
+		}
+	}
+	if req.ListenAddr == "" {
+		return errdefs.InvalidParameter(`invalid ListenAddr "": invalid empty address`)
+	}
+	if req.Spec.Name != "" && req.Spec.Name != "default" {
+		return errdefs.InvalidParameter(`swarm spec must be named "default"`)
+	}
+	return nil
 }
 
 func (s *swarmRouter) joinCluster(ctx context.Context, _ http.ResponseWriter, r *http.Request, _ map[string]string) error {

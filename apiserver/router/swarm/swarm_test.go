@@ -66,12 +66,13 @@ func message(t *testing.T, body string) string {
 
 func TestRoutes(t *testing.T) {
 	const notManager = "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again."
+	const alreadyInSwarm = "This node is already part of a swarm. Use \"docker swarm leave\" to leave this swarm and join another one."
 	auth := map[string]string{"X-Registry-Auth": "e30="}
 	tests := []struct {
 		name, method, path string
 		hdr                map[string]string
 		body               string
-		down               bool // the backend answers "not a manager"
+		down               bool // the backend answers "not a manager" (or "already part of a swarm" to init)
 		code               int
 		want               string   // exact body on success, the message of an error
 		calls              []string // the backend's journal; nil: no call at all
@@ -83,8 +84,13 @@ func TestRoutes(t *testing.T) {
 			[]string{"Init listen=0.0.0.0:2377 advertise= pool=[10.20.0.0/16] subnet=24 port=0"}},
 		{"init 1.38 drops pools", "POST", "/v1.38/swarm/init", nil, `{"ListenAddr":"0.0.0.0:2377","DefaultAddrPool":["10.20.0.0/16"],"SubnetSize":24,"DataPathPort":4789}`, false, 200, `"node1"`,
 			[]string{"Init listen=0.0.0.0:2377 advertise= pool=[] subnet=0 port=0"}},
-		{"init empty body", "POST", "/swarm/init", nil, "", false, 400, `invalid ListenAddr "": invalid empty address`,
+		{"init empty body", "POST", "/swarm/init", nil, "", false, 400, `invalid ListenAddr "": invalid empty address`, nil},
+		{"init empty body in a swarm", "POST", "/swarm/init", nil, "", true, 503, alreadyInSwarm,
 			[]string{"Init listen= advertise= pool=[] subnet=0 port=0"}},
+		{"init force empty body in a swarm", "POST", "/swarm/init", nil, `{"ForceNewCluster":true}`, true, 400, `invalid ListenAddr "": invalid empty address`, nil},
+		{"init spec name", "POST", "/swarm/init", nil, `{"ListenAddr":"0.0.0.0:2377","Spec":{"Name":"prod"}}`, false, 400, `swarm spec must be named "default"`, nil},
+		{"init in a swarm", "POST", "/swarm/init", nil, `{"ListenAddr":"0.0.0.0:2377"}`, true, 503, alreadyInSwarm,
+			[]string{"Init listen=0.0.0.0:2377 advertise= pool=[] subnet=0 port=0"}},
 		{"init bad json", "POST", "/swarm/init", nil, `{"ListenAddr":`, false, 400, "invalid JSON: unexpected EOF", nil},
 		{"init wrong type", "POST", "/swarm/init", nil, `{"ListenAddr":5}`, false, 400, "invalid JSON: json: cannot unmarshal number into Go struct field InitRequest.ListenAddr of type string", nil},
 		{"init text body", "POST", "/swarm/init", map[string]string{"Content-Type": "text/plain"}, `{}`, false, 400, "unsupported Content-Type header (text/plain): must be 'application/json'", nil},
@@ -186,7 +192,11 @@ func TestRoutes(t *testing.T) {
 			f := newFake()
 			seed(f)
 			if tt.down {
-				f.down = errdefs.Unavailable("%s", notManager)
+				if strings.Contains(tt.path, "/swarm/init") {
+					f.state = swarm.LocalNodeStateActive
+				} else {
+					f.down = errdefs.Unavailable("%s", notManager)
+				}
 			}
 			ts := newTestServer(t, f)
 			r := send(t, ts, tt.method, tt.path, tt.hdr, tt.body)
