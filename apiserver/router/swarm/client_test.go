@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -215,5 +216,32 @@ func TestSDKObjects(t *testing.T) {
 	old := newClient(t, f, "1.29")
 	if _, err := old.ConfigList(ctx, client.ConfigListOptions{}); err == nil || !strings.Contains(err.Error(), "requires minimum API version 1.30") {
 		t.Errorf("config list at 1.29: %v", err)
+	}
+}
+
+// TestSDKLogsFollow: a followed stream delivers what is there at once and
+// ends, with the Backend's context, when the client goes away.
+func TestSDKLogsFollow(t *testing.T) {
+	f := newFake()
+	seed(f)
+	f.logs = testLogs()[:1]
+	f.follow = make(chan struct{})
+	cli := newClient(t, f, client.MaxAPIVersion)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rc, err := cli.ServiceLogs(ctx, "web", client.ServiceLogsOptions{ShowStdout: true, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	head := make([]byte, 8+len("hello\n"))
+	if _, err := io.ReadFull(rc, head); err != nil || string(head[8:]) != "hello\n" {
+		t.Fatalf("first frame %q: %v", head, err)
+	}
+	cancel()
+	select {
+	case <-f.follow:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the backend's log context did not end with the client")
 	}
 }

@@ -36,6 +36,7 @@ type fakeCluster struct {
 	secrets  map[string]*swarm.Secret
 	configs  map[string]*swarm.Config
 	logs     []*container.LogMessage // what ServiceLogs sends
+	follow   chan struct{}           // set: the log stream stays open until ctx ends, then this closes
 	lastSpec swarm.ServiceSpec       // of the last create/update
 	lastInit swarm.InitRequest
 	seq      int
@@ -290,7 +291,7 @@ func (f *fakeCluster) RemoveService(_ context.Context, ref string) error {
 	return nil
 }
 
-func (f *fakeCluster) ServiceLogs(_ context.Context, sel LogSelector, o container.LogsOptions) (<-chan *container.LogMessage, error) {
+func (f *fakeCluster) ServiceLogs(ctx context.Context, sel LogSelector, o container.LogsOptions) (<-chan *container.LogMessage, error) {
 	since := "0"
 	if !o.Since.IsZero() {
 		since = fmt.Sprint(o.Since.UnixNano())
@@ -303,7 +304,15 @@ func (f *fakeCluster) ServiceLogs(_ context.Context, sel LogSelector, o containe
 	for _, m := range f.logs {
 		ch <- m
 	}
-	close(ch)
+	if f.follow == nil {
+		close(ch)
+		return ch, nil
+	}
+	go func() {
+		<-ctx.Done()
+		close(ch)
+		close(f.follow)
+	}()
 	return ch, nil
 }
 
