@@ -421,4 +421,3 @@ func (c *Cluster) GetTask(ctx context.Context, id string) (types.Task, error) {
 	}
 	return convert.TaskFromGRPC(*t)
 }
-

@@ -229,4 +229,3 @@ func memTotal() int64 {
 	}
 	return int64(si.Totalram) * int64(si.Unit)
 }
-
