@@ -25,7 +25,7 @@ func TestSingleNodeServices(t *testing.T) {
 		t.Errorf("second init: %v %s", err, out)
 	}
 
-	cli(t, d, "service", "create", "--name", "web", "--replicas", "3", "-d", "busybox", "sleep", "1d")
+	cli(t, d, "service", "create", "--name", "web", "--replicas", "3", "--stop-grace-period", "1s", "-d", "busybox", "sleep", "1d")
 	replicas(t, d, "web", "3/3")
 	if c := taskContainers(t, d, "web"); len(c) != 3 {
 		t.Fatalf("task containers: %v", c)
@@ -57,7 +57,7 @@ func TestSingleNodeServices(t *testing.T) {
 		}
 		return ""
 	})
-	if ps := cli(t, d, "service", "ps", "web", "--format", "{{.Name}} {{.DesiredState}}"); !strings.Contains(ps, "\\_ web.") || !strings.Contains(ps, "Shutdown") {
+	if ps := cli(t, d, "service", "ps", "web"); strings.Count(ps, "\\_ web.") != 5 || strings.Count(ps, "Shutdown") < 5 {
 		t.Errorf("service ps after update shows no replaced tasks:\n%s", ps)
 	}
 	cli(t, d, "service", "rollback", "-d", "web")
