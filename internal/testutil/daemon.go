@@ -57,6 +57,7 @@ func Binaries(t testing.TB) string {
 		for _, b := range [][]string{
 			{"-o", filepath.Join(dir, "berth"), "./cmd/berth"},
 			{"-o", filepath.Join(dir, "berthd"), "./cmd/berthd"},
+			{"-o", filepath.Join(dir, "berth-swarmd"), "./cmd/berth-swarmd"},
 			{"-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, "berth-shim"), "./cmd/berth-shim"},
 		} {
 			cmd := exec.Command("go", append([]string{"build", "-tags", "seccomp"}, b...)...)
