@@ -49,6 +49,7 @@ type swarmd struct {
 	cmd      *exec.Cmd
 	exited   chan struct{}
 	stopping bool
+	lifeline *os.File // write end of berth-swarmd's lifeline pipe
 	internal *apiserver.Server
 }
 
@@ -135,15 +136,27 @@ func (s *swarmd) start() error {
 	if s.d.cfg.Debug {
 		args = append(args, "--debug")
 	}
+	// berth-swarmd reads fd 3 until EOF: when this process dies, even by
+	// SIGKILL, the node goes down with it as dockerd's embedded node would.
+	lifeR, lifeW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	args = append(args, "--lifeline-fd", "3")
 	cmd := exec.Command(s.bin, args...)
+	cmd.ExtraFiles = []*os.File{lifeR}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.Env = os.Environ()
 	// Its own process group: a ^C to the daemon's terminal must not stop
 	// the node before the daemon does.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
+		lifeR.Close()
+		lifeW.Close()
 		return fmt.Errorf("starting berth-swarmd: %w", err)
 	}
+	lifeR.Close()
+	s.lifeline = lifeW
 	exited := make(chan struct{})
 	s.cmd, s.exited, s.stopping = cmd, exited, false
 	go s.supervise(cmd, exited)
@@ -170,6 +183,10 @@ func (s *swarmd) supervise(cmd *exec.Cmd, exited chan struct{}) {
 	stopping := s.stopping
 	if s.cmd == cmd {
 		s.cmd = nil
+		if s.lifeline != nil {
+			s.lifeline.Close()
+			s.lifeline = nil
+		}
 	}
 	s.mu.Unlock()
 	if stopping {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -41,6 +42,7 @@ func main() {
 	version := flag.String("engine-version", "", "the daemon's version")
 	logDrivers := flag.String("log-drivers", "json-file", "comma-separated log drivers of the daemon")
 	debug := flag.Bool("debug", false, "debug logging")
+	lifeline := flag.Int("lifeline-fd", -1, "exit at once when this fd (a pipe from the daemon) reaches EOF")
 	flag.Parse()
 	if *root == "" || *run == "" || *eng == "" || *listen == "" {
 		fmt.Fprintln(os.Stderr, "berth-swarmd: --root, --run-dir, --engine and --listen are required (the daemon starts this)")
@@ -51,6 +53,9 @@ func main() {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("component", "swarmd")
+	if *lifeline >= 0 {
+		go watchLifeline(log, *lifeline)
+	}
 	if err := serve(log, *root, *run, *eng, *listen, *version, strings.Split(*logDrivers, ",")); err != nil {
 		log.Error("berth-swarmd", "err", err)
 		os.Exit(1)
@@ -103,6 +108,16 @@ func serve(log *slog.Logger, root, run, engSock, listen, version string, logDriv
 	cl.Shutdown(sctx)
 	_ = os.Remove(listen)
 	return err
+}
+
+// watchLifeline exits when the daemon is gone: its end of the pipe closes
+// however it died. Task containers keep running; the next daemon starts a
+// new berth-swarmd that picks the node up again.
+func watchLifeline(log *slog.Logger, fd int) {
+	f := os.NewFile(uintptr(fd), "lifeline")
+	_, _ = io.Copy(io.Discard, f)
+	log.Warn("the daemon is gone: stopping")
+	os.Exit(3)
 }
 
 // internalRouter answers the daemon's questions about the node.

@@ -223,6 +223,16 @@ func (d *Daemon) Crash() error {
 	return d.launch()
 }
 
+// Kill kills the daemon with SIGKILL and leaves it down (Relaunch starts
+// it again); its containers keep running under their shims.
+func (d *Daemon) Kill() {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+}
+
+// Relaunch starts a killed daemon again on the same roots.
+func (d *Daemon) Relaunch() error { return d.launch() }
+
 // Signal sends sig to the daemon (SIGHUP reloads daemon.json).
 func (d *Daemon) Signal(sig os.Signal) error { return d.cmd.Process.Signal(sig) }
 
