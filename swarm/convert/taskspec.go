@@ -1,7 +1,6 @@
 package convert
 
 import (
-
 	"github.com/berth-project/berth/internal/errdefs"
 	gogotypes "github.com/gogo/protobuf/types"
 	types "github.com/moby/moby/api/types/swarm"
