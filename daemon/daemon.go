@@ -22,6 +22,7 @@ import (
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	networkrouter "github.com/berth-project/berth/apiserver/router/network"
 	"github.com/berth-project/berth/apiserver/router/notimpl"
+	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
 	"github.com/berth-project/berth/builder"
@@ -34,6 +35,7 @@ import (
 	"github.com/berth-project/berth/lifecycle"
 	"github.com/berth-project/berth/metrics"
 	"github.com/berth-project/berth/network"
+	"github.com/berth-project/berth/swarm"
 	"github.com/berth-project/berth/volume"
 	eventtypes "github.com/moby/moby/api/types/events"
 	digest "github.com/opencontainers/go-digest"
@@ -61,6 +63,7 @@ type Daemon struct {
 	started   time.Time
 	metrics   *metrics.Metrics
 	reloadSrc *ReloadSource
+	cluster   *swarm.Cluster
 }
 
 // New builds every service from cfg. On error everything opened is closed.
@@ -185,6 +188,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err != nil {
 		return nil, err
 	}
+	if d.cluster, err = d.newCluster(ctx); err != nil {
+		return nil, fmt.Errorf("swarm: %w", err)
+	}
 	d.server = apiserver.New(apiserver.Config{Version: Version, Debug: cfg.Debug, Logger: log})
 	d.server.Register(
 		notimpl.NewRouter(),
@@ -194,6 +200,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		buildrouter.NewRouter(d),
 		imagerouter.NewRouter(d.images, d.dist),
 		volumerouter.NewRouter(d.volumes),
+		swarmrouter.NewRouter(d.cluster),
 	)
 	return d, nil
 }
@@ -266,6 +273,11 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	// live-restore keeps what running containers need (bridge, rules,
 	// cgroup parent, volume mounts); with none running there is nothing
 	// to keep and the daemon cleans up as without it.
+	// The swarm node stops first so its agent does not see the task
+	// containers stop and reschedule them.
+	if d.cluster != nil {
+		d.cluster.Shutdown(ctx)
+	}
 	live := d.cfg.LiveRestore && d.lifecycle != nil && d.lifecycle.AnyRunning()
 	if d.lifecycle != nil {
 		d.lifecycle.Shutdown(ctx, live)

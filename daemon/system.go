@@ -116,6 +116,9 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Runtimes:           map[string]system.RuntimeWithStatus{},
 		Warnings:           []string{},
 	}
+	if d.cluster != nil {
+		info.Swarm = d.cluster.Info(ctx)
+	}
 	info.Plugins.Volume = []string{"local"}
 	info.Plugins.Network = []string{"bridge", "host", "none"}
 	info.Plugins.Log = logger.Names()

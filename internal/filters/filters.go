@@ -73,6 +73,16 @@ func (a Args) Add(name, value string) {
 // Len is the number of filter names set.
 func (a Args) Len() int { return len(a.fields) }
 
+// Keys lists the filter names, sorted.
+func (a Args) Keys() []string {
+	keys := make([]string, 0, len(a.fields))
+	for k := range a.fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // Contains reports whether the filter name is present.
 func (a Args) Contains(name string) bool { _, ok := a.fields[name]; return ok }
 

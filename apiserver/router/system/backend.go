@@ -20,6 +20,13 @@ type Backend interface {
 	SubscribeEvents(since, until events.Time, f filters.Args) (past []events.Message, live <-chan events.Message, cancel func())
 }
 
+// SwarmPinger is optionally implemented by the Backend: the Swarm header
+// of /_ping ("inactive", "pending", "active/manager", "active/worker"),
+// which the docker CLI uses to enable its swarm commands.
+type SwarmPinger interface {
+	SwarmPingStatus() string
+}
+
 // DiskUsageOptions selects what /system/df computes (sizes are costly).
 type DiskUsageOptions struct {
 	Containers, Images, Volumes, BuildCache bool

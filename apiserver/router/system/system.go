@@ -35,7 +35,11 @@ func (s *systemRouter) ping(_ context.Context, w http.ResponseWriter, r *http.Re
 	h := w.Header()
 	h.Set("Builder-Version", "1")
 	h.Set("Docker-Experimental", "false")
-	h.Set("Swarm", "inactive")
+	swarm := "inactive"
+	if sp, ok := s.b.(SwarmPinger); ok {
+		swarm = sp.SwarmPingStatus()
+	}
+	h.Set("Swarm", swarm)
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Pragma", "no-cache")
 	if r.Method == http.MethodHead {

@@ -1,7 +1,0 @@
-package swarm
-
-import (
-	_ "github.com/moby/swarmkit/v2/agent/exec"
-	_ "github.com/moby/swarmkit/v2/api"
-	_ "github.com/moby/swarmkit/v2/node"
-)
