@@ -77,7 +77,7 @@ func richSpec() types.ServiceSpec {
 				OomScoreAdj:    -100,
 			},
 			Resources: &types.ResourceRequirements{
-				Limits:       &types.Limit{NanoCPUs: 500_000_000, MemoryBytes: 64 << 20, Pids: 100},
+				Limits: &types.Limit{NanoCPUs: 500_000_000, MemoryBytes: 64 << 20, Pids: 100},
 				Reservations: &types.Resources{NanoCPUs: 100_000_000, MemoryBytes: 32 << 20, GenericResources: []types.GenericResource{
 					{DiscreteResourceSpec: &types.DiscreteGenericResource{Kind: "SSD", Value: 1}},
 					{NamedResourceSpec: &types.NamedGenericResource{Kind: "GPU", Value: "UUID1"}},
