@@ -22,7 +22,6 @@ import (
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	networkrouter "github.com/berth-project/berth/apiserver/router/network"
 	"github.com/berth-project/berth/apiserver/router/notimpl"
-	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	systemrouter "github.com/berth-project/berth/apiserver/router/system"
 	volumerouter "github.com/berth-project/berth/apiserver/router/volume"
 	"github.com/berth-project/berth/builder"
@@ -35,7 +34,6 @@ import (
 	"github.com/berth-project/berth/lifecycle"
 	"github.com/berth-project/berth/metrics"
 	"github.com/berth-project/berth/network"
-	"github.com/berth-project/berth/swarm"
 	"github.com/berth-project/berth/volume"
 	eventtypes "github.com/moby/moby/api/types/events"
 	digest "github.com/opencontainers/go-digest"
@@ -63,7 +61,7 @@ type Daemon struct {
 	started   time.Time
 	metrics   *metrics.Metrics
 	reloadSrc *ReloadSource
-	cluster   *swarm.Cluster
+	swarm     *swarmd
 }
 
 // New builds every service from cfg. On error everything opened is closed.
@@ -188,9 +186,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 	if err != nil {
 		return nil, err
 	}
-	if d.cluster, err = d.newCluster(ctx); err != nil {
-		return nil, fmt.Errorf("swarm: %w", err)
-	}
+	d.swarm = newSwarmd(d)
 	d.server = apiserver.New(apiserver.Config{Version: Version, Debug: cfg.Debug, Logger: log})
 	d.server.Register(
 		notimpl.NewRouter(),
@@ -200,8 +196,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		buildrouter.NewRouter(d),
 		imagerouter.NewRouter(d.images, d.dist),
 		volumerouter.NewRouter(d.volumes),
-		swarmrouter.NewRouter(d.cluster),
+		d.swarm.routes(),
 	)
+	d.swarm.restore()
 	return d, nil
 }
 
@@ -275,8 +272,8 @@ func (d *Daemon) Shutdown(ctx context.Context) {
 	// to keep and the daemon cleans up as without it.
 	// The swarm node stops first so its agent does not see the task
 	// containers stop and reschedule them.
-	if d.cluster != nil {
-		d.cluster.Shutdown(ctx)
+	if d.swarm != nil {
+		d.swarm.shutdown(ctx)
 	}
 	live := d.cfg.LiveRestore && d.lifecycle != nil && d.lifecycle.AnyRunning()
 	if d.lifecycle != nil {

@@ -116,8 +116,8 @@ func (d *Daemon) SystemInfo(ctx context.Context) (*system.Info, error) {
 		Runtimes:           map[string]system.RuntimeWithStatus{},
 		Warnings:           []string{},
 	}
-	if d.cluster != nil {
-		info.Swarm = d.cluster.Info(ctx)
+	if d.swarm != nil {
+		info.Swarm = d.swarm.info()
 	}
 	info.Plugins.Volume = []string{"local"}
 	info.Plugins.Network = []string{"bridge", "host", "none"}

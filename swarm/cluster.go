@@ -138,6 +138,7 @@ func (c *Cluster) startNode(ctx context.Context, st state, extra node.Config, un
 	nc.ListenRemoteAPI = st.ListenAddr
 	nc.AdvertiseRemoteAPI = st.AdvertiseAddr
 	nc.Executor = c.exec
+	nc.NetworkProvider = netProvider{}
 	nc.ElectionTick = 10
 	nc.HeartbeatTick = 1
 	nc.UnlockKey = unlockKey

@@ -57,6 +57,7 @@ func Binaries(t testing.TB) string {
 		for _, b := range [][]string{
 			{"-o", filepath.Join(dir, "berth"), "./cmd/berth"},
 			{"-o", filepath.Join(dir, "berthd"), "./cmd/berthd"},
+			{"-o", filepath.Join(dir, "berth-swarmd"), "./cmd/berth-swarmd"},
 			{"-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(dir, "berth-shim"), "./cmd/berth-shim"},
 		} {
 			cmd := exec.Command("go", append([]string{"build", "-tags", "seccomp"}, b...)...)
@@ -221,6 +222,16 @@ func (d *Daemon) Crash() error {
 	_ = d.cmd.Wait()
 	return d.launch()
 }
+
+// Kill kills the daemon with SIGKILL and leaves it down (Relaunch starts
+// it again); its containers keep running under their shims.
+func (d *Daemon) Kill() {
+	_ = d.cmd.Process.Kill()
+	_ = d.cmd.Wait()
+}
+
+// Relaunch starts a killed daemon again on the same roots.
+func (d *Daemon) Relaunch() error { return d.launch() }
 
 // Signal sends sig to the daemon (SIGHUP reloads daemon.json).
 func (d *Daemon) Signal(sig os.Signal) error { return d.cmd.Process.Signal(sig) }

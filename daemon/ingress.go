@@ -1,0 +1,61 @@
+package daemon
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+
+	"github.com/berth-project/berth/apiserver/httputils"
+	"github.com/berth-project/berth/apiserver/router"
+	"github.com/berth-project/berth/internal/errdefs"
+)
+
+// ingressRequest is what berth-swarmd posts (swarm/engine.IngressRequest).
+type ingressRequest struct {
+	Service string `json:"service"`
+	Ports   []struct {
+		Proto     string
+		Published uint16
+		Target    uint16
+	} `json:"ports,omitempty"`
+	Backend netip.Addr `json:"backend"`
+}
+
+// ingressRouter serves berth-swarmd's ingress calls on the internal socket
+// only: task containers become backends of their service's published ports.
+func (d *Daemon) ingressRouter() router.Router {
+	return router.Func(func() []router.Route {
+		return []router.Route{
+			router.Post("/_berth/ingress/add", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+				var req ingressRequest
+				if err := httputils.ReadJSON(r, &req); err != nil {
+					return err
+				}
+				if err := d.addIngress(ctx, req); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}),
+			router.Post("/_berth/ingress/remove", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+				var req ingressRequest
+				if err := httputils.ReadJSON(r, &req); err != nil {
+					return err
+				}
+				if err := d.removeIngress(ctx, req); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}),
+		}
+	})
+}
+
+func (d *Daemon) addIngress(ctx context.Context, req ingressRequest) error {
+	return errdefs.NotImplemented("published ports of swarm services (ingress routing mesh) are not implemented yet")
+}
+
+func (d *Daemon) removeIngress(ctx context.Context, req ingressRequest) error {
+	return nil
+}
