@@ -151,6 +151,9 @@ func ServiceSpecToGRPC(s types.ServiceSpec) (swarmapi.ServiceSpec, error) {
 		return swarmapi.ServiceSpec{}, errdefs.InvalidParameter("unsupported runtime")
 	}
 
+	if spec.Task.Restart, err = restartPolicyToGRPC(s.TaskTemplate.RestartPolicy); err != nil {
+		return swarmapi.ServiceSpec{}, err
+	}
 	if spec.Update, err = updateConfigToGRPC(s.UpdateConfig); err != nil {
 		return swarmapi.ServiceSpec{}, err
 	}

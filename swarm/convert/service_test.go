@@ -401,3 +401,30 @@ func TestTmpfsOptionsAreDockerdJSON(t *testing.T) {
 		t.Fatalf("bad options must be dropped, not fail: %+v", back.TmpfsOptions)
 	}
 }
+
+func TestServiceSpecErrorOrder(t *testing.T) {
+	// With several faults the first one reported is dockerd's first:
+	// container spec, restart policy, update, rollback, endpoint, mode.
+	s := types.ServiceSpec{
+		TaskTemplate: types.TaskSpec{
+			ContainerSpec: &types.ContainerSpec{Image: "a", Mounts: []mount.Mount{{Type: "weird"}}},
+			RestartPolicy: &types.RestartPolicy{Condition: "x"},
+		},
+		UpdateConfig: &types.UpdateConfig{FailureAction: "y"},
+		Mode:         types.ServiceMode{Global: &types.GlobalService{}, GlobalJob: &types.GlobalJob{}},
+	}
+	for _, want := range []string{`invalid MountType: "weird"`, `invalid RestartCondition: "x"`, "unrecognized update failure action y", "must specify only one service mode"} {
+		_, err := ServiceSpecToGRPC(s)
+		if err == nil || err.Error() != want {
+			t.Fatalf("got %v, want %q", err, want)
+		}
+		switch {
+		case s.TaskTemplate.ContainerSpec.Mounts != nil:
+			s.TaskTemplate.ContainerSpec.Mounts = nil
+		case s.TaskTemplate.RestartPolicy != nil:
+			s.TaskTemplate.RestartPolicy = nil
+		default:
+			s.UpdateConfig = nil
+		}
+	}
+}

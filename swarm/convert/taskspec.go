@@ -35,20 +35,16 @@ func taskSpecFromGRPC(ts swarmapi.TaskSpec) types.TaskSpec {
 	return out
 }
 
-// taskSpecToGRPC converts everything but the runtime, which depends on the
-// service mode (see ServiceSpecToGRPC).
+// taskSpecToGRPC converts everything but the runtime and the restart
+// policy, which ServiceSpecToGRPC converts after it so that the first
+// error reported is dockerd's first.
 func taskSpecToGRPC(ts types.TaskSpec) (swarmapi.TaskSpec, error) {
 	res, err := resourcesToGRPC(ts.Resources)
 	if err != nil {
 		return swarmapi.TaskSpec{}, err
 	}
-	restart, err := restartPolicyToGRPC(ts.RestartPolicy)
-	if err != nil {
-		return swarmapi.TaskSpec{}, err
-	}
 	return swarmapi.TaskSpec{
 		Resources:   res,
-		Restart:     restart,
 		Placement:   placementToGRPC(ts.Placement),
 		LogDriver:   driverToGRPC(ts.LogDriver),
 		Networks:    networkConfigsToGRPC(ts.Networks),
