@@ -45,7 +45,8 @@ func (c *Cluster) Update(ctx context.Context, version uint64, spec types.Spec, f
 	if err != nil {
 		return err
 	}
-	merged, err := convert.MergeSwarmSpecToGRPC(spec, cl.Spec)
+	// A whole spec, as dockerd sends it: what the client cleared stays cleared.
+	merged, err := convert.SwarmSpecToGRPC(spec)
 	if err != nil {
 		return errdefs.InvalidParameter("%s", err.Error())
 	}
