@@ -26,7 +26,7 @@ lint: ## gofmt and go vet
 demo: ## Set up the machine, start a daemon and serve a page from a container
 	./scripts/demo.sh
 
-bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, volumes, build, distribution, operations, compose)
+bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, volumes, build, distribution, operations, compose, swarm)
 	./bench/run.sh
 	./bench/network.sh
 	./bench/volumes.sh
@@ -35,6 +35,7 @@ bench: build ## Side-by-side benchmarks against Docker Engine (engine, network, 
 	./bench/distribution.sh
 	./bench/ops.sh
 	./bench/compose.sh
+	./bench/swarm.sh
 
 clean: ## Remove build output
 	rm -rf $(BIN)

@@ -1,64 +1,90 @@
 package convert
 
 import (
-	"fmt"
 	"strings"
 
+	"github.com/berth-project/berth/internal/errdefs"
 	types "github.com/moby/moby/api/types/swarm"
-	"github.com/moby/swarmkit/v2/api"
+	swarmapi "github.com/moby/swarmkit/v2/api"
 )
 
-// NodeFromGRPC converts a node.
-func NodeFromGRPC(n api.Node) types.Node {
-	out := types.Node{ID: n.ID, Meta: meta(n.Meta)}
-	out.Spec.Annotations = annotations(n.Spec.Annotations)
-	out.Spec.Role = types.NodeRole(strings.ToLower(n.Spec.DesiredRole.String()))
-	out.Spec.Availability = types.NodeAvailability(strings.ToLower(n.Spec.Availability.String()))
+// NodeFromGRPC converts a node object to GET /nodes/{id}'s body.
+// Spec.Role is the desired role, as in dockerd.
+func NodeFromGRPC(n swarmapi.Node) types.Node {
+	node := types.Node{
+		ID:   n.ID,
+		Meta: metaFromGRPC(n.Meta),
+		Spec: types.NodeSpec{
+			Annotations:  annotationsFromGRPC(n.Spec.Annotations),
+			Role:         types.NodeRole(lowerEnum(n.Spec.DesiredRole)),
+			Availability: types.NodeAvailability(lowerEnum(n.Spec.Availability)),
+		},
+		Status: types.NodeStatus{
+			State:   types.NodeState(lowerEnum(n.Status.State)),
+			Message: n.Status.Message,
+			Addr:    n.Status.Addr,
+		},
+	}
 	if d := n.Description; d != nil {
-		out.Description.Hostname = d.Hostname
+		node.Description.Hostname = d.Hostname
 		if d.Platform != nil {
-			out.Description.Platform = types.Platform{Architecture: d.Platform.Architecture, OS: d.Platform.OS}
+			node.Description.Platform = types.Platform{Architecture: d.Platform.Architecture, OS: d.Platform.OS}
 		}
-		if d.Resources != nil {
-			out.Description.Resources = types.Resources{NanoCPUs: d.Resources.NanoCPUs, MemoryBytes: d.Resources.MemoryBytes}
+		if r := d.Resources; r != nil {
+			node.Description.Resources = types.Resources{
+				NanoCPUs:         r.NanoCPUs,
+				MemoryBytes:      r.MemoryBytes,
+				GenericResources: GenericResourcesFromGRPC(r.Generic),
+			}
 		}
 		if e := d.Engine; e != nil {
-			out.Description.Engine = types.EngineDescription{EngineVersion: e.EngineVersion, Labels: e.Labels}
+			node.Description.Engine.EngineVersion = e.EngineVersion
+			node.Description.Engine.Labels = e.Labels
 			for _, p := range e.Plugins {
-				out.Description.Engine.Plugins = append(out.Description.Engine.Plugins, types.PluginDescription{Type: p.Type, Name: p.Name})
+				node.Description.Engine.Plugins = append(node.Description.Engine.Plugins, types.PluginDescription{Type: p.Type, Name: p.Name})
 			}
 		}
 		if t := d.TLSInfo; t != nil {
-			out.Description.TLSInfo = types.TLSInfo{TrustRoot: string(t.TrustRoot), CertIssuerSubject: t.CertIssuerSubject, CertIssuerPublicKey: t.CertIssuerPublicKey}
+			node.Description.TLSInfo = types.TLSInfo{
+				TrustRoot:           string(t.TrustRoot),
+				CertIssuerSubject:   t.CertIssuerSubject,
+				CertIssuerPublicKey: t.CertIssuerPublicKey,
+			}
+		}
+		for _, csi := range d.CSIInfo {
+			if csi == nil {
+				continue
+			}
+			info := types.NodeCSIInfo{PluginName: csi.PluginName, NodeID: csi.NodeID, MaxVolumesPerNode: csi.MaxVolumesPerNode}
+			if csi.AccessibleTopology != nil {
+				info.AccessibleTopology = &types.Topology{Segments: csi.AccessibleTopology.Segments}
+			}
+			node.Description.CSIInfo = append(node.Description.CSIInfo, info)
 		}
 	}
-	out.Status = types.NodeStatus{State: types.NodeState(strings.ToLower(n.Status.State.String())), Message: n.Status.Message, Addr: n.Status.Addr}
 	if m := n.ManagerStatus; m != nil {
-		out.ManagerStatus = &types.ManagerStatus{Leader: m.Leader, Reachability: types.Reachability(strings.ToLower(m.Reachability.String())), Addr: m.Addr}
+		node.ManagerStatus = &types.ManagerStatus{
+			Leader:       m.Leader,
+			Reachability: types.Reachability(lowerEnum(m.Reachability)),
+			Addr:         m.Addr,
+		}
 	}
-	return out
+	return node
 }
 
-// NodeSpecToGRPC validates and converts a node spec.
-func NodeSpecToGRPC(s types.NodeSpec) (api.NodeSpec, error) {
-	out := api.NodeSpec{Annotations: annotationsToGRPC(s.Annotations)}
-	switch s.Role {
-	case types.NodeRoleManager:
-		out.DesiredRole = api.NodeRoleManager
-	case types.NodeRoleWorker, "":
-		out.DesiredRole = api.NodeRoleWorker
-	default:
-		return out, fmt.Errorf("invalid Role: %q", s.Role)
+// NodeSpecToGRPC converts POST /nodes/{id}/update's body. Role and
+// Availability are required, as in dockerd (the CLI always sends both).
+func NodeSpecToGRPC(s types.NodeSpec) (swarmapi.NodeSpec, error) {
+	spec := swarmapi.NodeSpec{Annotations: annotationsToGRPC(s.Annotations)}
+	role, ok := swarmapi.NodeRole_value[strings.ToUpper(string(s.Role))]
+	if !ok {
+		return swarmapi.NodeSpec{}, errdefs.InvalidParameter("invalid Role: %q", s.Role)
 	}
-	switch s.Availability {
-	case types.NodeAvailabilityActive, "":
-		out.Availability = api.NodeAvailabilityActive
-	case types.NodeAvailabilityPause:
-		out.Availability = api.NodeAvailabilityPause
-	case types.NodeAvailabilityDrain:
-		out.Availability = api.NodeAvailabilityDrain
-	default:
-		return out, fmt.Errorf("invalid Availability: %q", s.Availability)
+	spec.DesiredRole = swarmapi.NodeRole(role)
+	avail, ok := swarmapi.NodeSpec_Availability_value[strings.ToUpper(string(s.Availability))]
+	if !ok {
+		return swarmapi.NodeSpec{}, errdefs.InvalidParameter("invalid Availability: %q", s.Availability)
 	}
-	return out, nil
+	spec.Availability = swarmapi.NodeSpec_Availability(avail)
+	return spec, nil
 }

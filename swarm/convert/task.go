@@ -1,59 +1,48 @@
 package convert
 
 import (
-	"net/netip"
-	"strings"
-
 	types "github.com/moby/moby/api/types/swarm"
-	"github.com/moby/swarmkit/v2/api"
+	swarmapi "github.com/moby/swarmkit/v2/api"
 )
 
-// taskState maps swarmkit's TaskState (NEW, PENDING... "COMPLETE") to the
-// API's lower-case names.
-func taskState(s api.TaskState) types.TaskState {
-	return types.TaskState(strings.ToLower(s.String()))
-}
-
-// TaskFromGRPC converts a task.
-func TaskFromGRPC(t api.Task) (types.Task, error) {
+// TaskFromGRPC converts a task object to GET /tasks/{id}'s body. States are
+// swarmkit's names in lower case ("running", "complete", "orphaned"...).
+// The error is kept for dockerd's signature; no task spec fails today.
+func TaskFromGRPC(t swarmapi.Task) (types.Task, error) {
 	out := types.Task{
-		ID:           t.ID,
-		Meta:         meta(t.Meta),
-		Annotations:  annotations(t.Annotations),
-		Spec:         taskSpecFromGRPC(t.Spec),
-		ServiceID:    t.ServiceID,
-		Slot:         int(t.Slot),
-		NodeID:       t.NodeID,
-		DesiredState: taskState(t.DesiredState),
+		ID:          t.ID,
+		Meta:        metaFromGRPC(t.Meta),
+		Annotations: annotationsFromGRPC(t.Annotations),
+		Spec:        taskSpecFromGRPC(t.Spec),
+		ServiceID:   t.ServiceID,
+		Slot:        int(t.Slot),
+		NodeID:      t.NodeID,
 		Status: types.TaskStatus{
-			Timestamp: timeOf(t.Status.Timestamp),
-			State:     taskState(t.Status.State),
+			Timestamp: timeFromProto(t.Status.Timestamp),
+			State:     types.TaskState(lowerEnum(t.Status.State)),
 			Message:   t.Status.Message,
 			Err:       t.Status.Err,
 		},
+		DesiredState:     types.TaskState(lowerEnum(t.DesiredState)),
+		GenericResources: GenericResourcesFromGRPC(t.AssignedGenericResources),
 	}
-	if cs := t.Status.GetContainer(); cs != nil {
-		out.Status.ContainerStatus = &types.ContainerStatus{ContainerID: cs.ContainerID, PID: int(cs.PID), ExitCode: int(cs.ExitCode)}
+	if c := t.Status.GetContainer(); c != nil {
+		out.Status.ContainerStatus = &types.ContainerStatus{ContainerID: c.ContainerID, PID: int(c.PID), ExitCode: int(c.ExitCode)}
 	}
 	if ps := t.Status.PortStatus; ps != nil {
-		for _, p := range ps.Ports {
-			out.Status.PortStatus.Ports = append(out.Status.PortStatus.Ports, portFromGRPC(p))
-		}
+		out.Status.PortStatus.Ports = portsFromGRPC(ps.Ports)
 	}
 	for _, na := range t.Networks {
-		if na.Network == nil {
-			continue
-		}
-		att := types.NetworkAttachment{Network: types.Network{ID: na.Network.ID, Meta: meta(na.Network.Meta)}}
-		for _, a := range na.Addresses {
-			if p, err := netip.ParsePrefix(a); err == nil {
-				att.Addresses = append(att.Addresses, p)
-			}
-		}
-		out.NetworksAttachments = append(out.NetworksAttachments, att)
+		out.NetworksAttachments = append(out.NetworksAttachments, networkAttachmentFromGRPC(na))
 	}
 	if t.JobIteration != nil {
 		out.JobIteration = &types.Version{Index: t.JobIteration.Index}
+	}
+	for _, v := range t.Volumes {
+		if v == nil {
+			continue
+		}
+		out.Volumes = append(out.Volumes, types.VolumeAttachment{ID: v.ID, Source: v.Source, Target: v.Target})
 	}
 	return out, nil
 }
