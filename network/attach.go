@@ -376,5 +376,6 @@ func (m *Manager) detachLocked(ctx context.Context, key epKey) error {
 	if n != nil && n.isDefault() {
 		m.dropLinks(ctx, key.ctr)
 	}
+	m.dropIngressAddrLocked(ctx, ep.IP.Addr())
 	return nil
 }

@@ -90,6 +90,9 @@ type Manager struct {
 	fwdChain string
 	// fwdIdle: the last FORWARD check found neither a drop nor our jump.
 	fwdIdle atomic.Bool
+	// ingress: swarm services' published ports by service (ingress.go);
+	// in memory only.
+	ingress map[string]*ingressService
 
 	stop chan struct{}
 	done chan struct{}
@@ -240,6 +243,7 @@ func (m *Manager) spec() tableSpec {
 		}
 	}
 	s.Links = m.linkElements()
+	s.Ingress = m.ingressRules()
 	return s
 }
 

@@ -58,6 +58,8 @@ type tableSpec struct {
 	NoICCPorts []string
 	// Links are "a . b" IPv4 pairs allowed to talk despite ICC off.
 	Links []string
+	// Ingress are the rules of the ingress chain (ingress.go).
+	Ingress []string
 }
 
 // dnatEntry is a published port with its container address resolved.
@@ -153,6 +155,13 @@ func renderTable(s tableSpec) string {
 		fmt.Fprintf(&b, "\t\tdnat ip to %s dport map @%s_ports\n", proto, proto)
 		fmt.Fprintf(&b, "\t\tdnat ip6 to ip6 daddr . %s dport map @%s6_addr_ports\n", proto, proto)
 		fmt.Fprintf(&b, "\t\tdnat ip6 to %s dport map @%s6_ports\n", proto, proto)
+	}
+	// Swarm services' ports: never in the maps above (the host port is
+	// held by one or the other), so the order does not matter.
+	fmt.Fprintf(&b, "\t\tjump %s\n\t}\n", ingressChain)
+	fmt.Fprintf(&b, "\tchain %s {\n", ingressChain)
+	for _, r := range s.Ingress {
+		fmt.Fprintf(&b, "\t\t%s\n", r)
 	}
 	b.WriteString("\t}\n")
 	b.WriteString("\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n")
