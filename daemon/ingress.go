@@ -8,6 +8,7 @@ import (
 	"github.com/berth-project/berth/apiserver/httputils"
 	"github.com/berth-project/berth/apiserver/router"
 	"github.com/berth-project/berth/internal/errdefs"
+	"github.com/berth-project/berth/network"
 )
 
 // ingressRequest is what berth-swarmd posts (swarm/engine.IngressRequest).
@@ -53,9 +54,16 @@ func (d *Daemon) ingressRouter() router.Router {
 }
 
 func (d *Daemon) addIngress(ctx context.Context, req ingressRequest) error {
-	return errdefs.NotImplemented("published ports of swarm services (ingress routing mesh) are not implemented yet")
+	if req.Service == "" || !req.Backend.IsValid() {
+		return errdefs.InvalidParameter("ingress: service and backend are required")
+	}
+	ports := make([]network.IngressPort, 0, len(req.Ports))
+	for _, p := range req.Ports {
+		ports = append(ports, network.IngressPort{Proto: p.Proto, Published: p.Published, Target: p.Target})
+	}
+	return d.net.AddIngressBackend(ctx, req.Service, ports, req.Backend)
 }
 
 func (d *Daemon) removeIngress(ctx context.Context, req ingressRequest) error {
-	return nil
+	return d.net.RemoveIngressBackend(ctx, req.Service, req.Backend)
 }

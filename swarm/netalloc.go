@@ -27,3 +27,11 @@ func (netAllocator) AllocateAttachment(_ *api.Node, na *api.NetworkAttachment) e
 func (netAllocator) IsAttachmentAllocated(_ *api.Node, na *api.NetworkAttachment) bool {
 	return na.Network != nil && networkallocator.IsIngressNetwork(na.Network)
 }
+
+// IsTaskAllocated sends tasks without an endpoint through the allocator's
+// full path, which copies the service's endpoint (published ports) into
+// the task: the executor publishes from it. The inert allocator reports
+// every task without networks as allocated, which skips that copy.
+func (netAllocator) IsTaskAllocated(t *api.Task) bool {
+	return len(t.Spec.Networks) == 0 && t.Endpoint != nil
+}

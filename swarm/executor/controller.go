@@ -163,6 +163,16 @@ func (c *controller) Wait(ctx context.Context) error {
 	if err := c.checkClosed(); err != nil {
 		return err
 	}
+	// After a daemon restart the node's load balancer starts empty: a task
+	// found running registers its address again.
+	c.mu.Lock()
+	registered := c.backend.IsValid()
+	c.mu.Unlock()
+	if !registered {
+		if err := c.addIngress(ctx); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ch, err := c.e.cfg.Containers.ContainerWait(ctx, c.name(), container.WaitConditionNotRunning)
@@ -219,6 +229,9 @@ func (c *controller) addIngress(ctx context.Context) error {
 	s, err := c.e.cfg.Containers.ContainerInspect(ctx, c.name(), false)
 	if err != nil {
 		return err
+	}
+	if s.State == nil || !s.State.Running {
+		return nil // Wait reports the exit
 	}
 	var ip netip.Addr
 	if s.NetworkSettings != nil {

@@ -183,12 +183,13 @@ func engineMount(m api.Mount) mount.Mount {
 // published port of 0 takes a free one); ingress ports go through the
 // node's ingress load balancer instead (ingressPorts).
 func hostPorts(t *api.Task) (network.PortMap, network.PortSet) {
-	if t.Endpoint == nil || len(t.Endpoint.Ports) == 0 {
+	ports := endpointPorts(t)
+	if len(ports) == 0 {
 		return nil, nil
 	}
 	pm := network.PortMap{}
 	ps := network.PortSet{}
-	for _, p := range t.Endpoint.Ports {
+	for _, p := range ports {
 		proto := strings.ToLower(p.Protocol.String())
 		port, err := network.ParsePort(fmt.Sprintf("%d/%s", p.TargetPort, proto))
 		if err != nil {
@@ -207,13 +208,26 @@ func hostPorts(t *api.Task) (network.PortMap, network.PortSet) {
 	return pm, ps
 }
 
-// ingressPorts are the task's ports published through the routing mesh.
-func ingressPorts(t *api.Task) []IngressPort {
+// endpointPorts are the task's published ports: the allocated ones, or
+// the spec's when the task's copy of the endpoint was taken before the
+// allocation filled them in (ports given explicitly are the same).
+func endpointPorts(t *api.Task) []*api.PortConfig {
 	if t.Endpoint == nil {
 		return nil
 	}
+	if len(t.Endpoint.Ports) > 0 {
+		return t.Endpoint.Ports
+	}
+	if t.Endpoint.Spec != nil {
+		return t.Endpoint.Spec.Ports
+	}
+	return nil
+}
+
+// ingressPorts are the task's ports published through the routing mesh.
+func ingressPorts(t *api.Task) []IngressPort {
 	var out []IngressPort
-	for _, p := range t.Endpoint.Ports {
+	for _, p := range endpointPorts(t) {
 		if p.PublishMode != api.PublishModeIngress || p.PublishedPort == 0 {
 			continue
 		}
