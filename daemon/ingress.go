@@ -9,6 +9,7 @@ import (
 	"github.com/berth-project/berth/apiserver/router"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/network"
+	eventtypes "github.com/moby/moby/api/types/events"
 )
 
 // ingressRequest is what berth-swarmd posts (swarm/engine.IngressRequest).
@@ -22,8 +23,9 @@ type ingressRequest struct {
 	Backend netip.Addr `json:"backend"`
 }
 
-// ingressRouter serves berth-swarmd's ingress calls on the internal socket
-// only: task containers become backends of their service's published ports.
+// ingressRouter serves berth-swarmd's calls on the internal socket only:
+// task containers become backends of their service's published ports, and
+// cluster events join the daemon's event stream.
 func (d *Daemon) ingressRouter() router.Router {
 	return router.Func(func() []router.Route {
 		return []router.Route{
@@ -35,6 +37,25 @@ func (d *Daemon) ingressRouter() router.Router {
 				if err := d.addIngress(ctx, req); err != nil {
 					return err
 				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}),
+			router.Post("/_berth/events", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+				var req struct {
+					Type       string            `json:"type"`
+					Action     string            `json:"action"`
+					ID         string            `json:"id"`
+					Attributes map[string]string `json:"attributes"`
+				}
+				if err := httputils.ReadJSON(r, &req); err != nil {
+					return err
+				}
+				switch req.Type {
+				case "node", "service", "secret", "config":
+				default:
+					return errdefs.InvalidParameter("unknown event type %q", req.Type)
+				}
+				d.events.Log(eventtypes.Type(req.Type), eventtypes.Action(req.Action), req.ID, req.Attributes)
 				w.WriteHeader(http.StatusNoContent)
 				return nil
 			}),

@@ -48,6 +48,8 @@ type Config struct {
 	Logger   *slog.Logger
 	// RemoveTaskContainers deletes every task container (leave).
 	RemoveTaskContainers func(ctx context.Context) error
+	// Events receives node/service/secret/config events (may be nil).
+	Events EventSink
 }
 
 // state is what a daemon restart needs to bring the node back.
@@ -168,7 +170,13 @@ func (c *Cluster) startNode(ctx context.Context, st state, extra node.Config, un
 // watchControl follows the node's control socket connection: it exists
 // only while this node is a manager.
 func (c *Cluster) watchControl(ctx context.Context, n *node.Node) {
+	var stopEvents context.CancelFunc = func() {}
+	defer func() { stopEvents() }()
 	for conn := range n.ListenControlSocket(ctx) {
+		stopEvents()
+		ectx, cancel := context.WithCancel(ctx)
+		stopEvents = cancel
+		go c.watchEvents(ectx, conn)
 		c.mu.Lock()
 		if c.node == n {
 			c.conn = conn

@@ -80,6 +80,7 @@ func serve(log *slog.Logger, root, run, engSock, listen, version string, logDriv
 			},
 		},
 		RemoveTaskContainers: e.RemoveTaskContainers,
+		Events:               e.Event,
 	})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 // containers; leave removes them.
 func TestSingleNodeServices(t *testing.T) {
 	d := initSwarm(t)
+	since := time.Now().Add(-time.Second).Unix()
 
 	if got := cli(t, d, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.Nodes}} {{.Swarm.Managers}}"); got != "active true 1 1" {
 		t.Errorf("info swarm: %q", got)
@@ -84,6 +86,14 @@ func TestSingleNodeServices(t *testing.T) {
 		}
 		return ""
 	})
+
+	evs := cli(t, d, "events", "--since", fmt.Sprint(since), "--until", fmt.Sprint(time.Now().Unix()+1),
+		"--filter", "type=service", "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}")
+	for _, want := range []string{"service create web", "service update web", "service remove web"} {
+		if !strings.Contains(evs, want) {
+			t.Errorf("events lack %q:\n%s", want, evs)
+		}
+	}
 
 	cli(t, d, "service", "create", "--name", "left", "--replicas", "2", "-d", "busybox", "sleep", "1d")
 	replicas(t, d, "left", "2/2")

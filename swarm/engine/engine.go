@@ -266,3 +266,18 @@ func (e *Engine) post(ctx context.Context, path string, body any) error {
 	}
 	return nil
 }
+
+// EventRequest is the body of the daemon's internal event call.
+type EventRequest struct {
+	Type       string            `json:"type"`
+	Action     string            `json:"action"`
+	ID         string            `json:"id"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+}
+
+// Event hands a cluster event to the daemon's event stream.
+func (e *Engine) Event(typ, action, id string, attrs map[string]string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = e.post(ctx, "/_berth/events", EventRequest{Type: typ, Action: action, ID: id, Attributes: attrs})
+}
