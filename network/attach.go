@@ -377,5 +377,8 @@ func (m *Manager) detachLocked(ctx context.Context, key epKey) error {
 		m.dropLinks(ctx, key.ctr)
 	}
 	m.dropIngressAddrLocked(ctx, ep.IP.Addr())
+	if n != nil && n.removing && !m.hasEndpoints(n) {
+		return m.removeLocked(ctx, n)
+	}
 	return nil
 }

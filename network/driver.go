@@ -42,6 +42,9 @@ type netw struct {
 	userSubnet, userSub6 bool
 	rec                  *netRecord
 	drv                  netDriver // nil for host and none
+	// removing: removed while swarm tasks still use it; it goes with the
+	// last endpoint and is invisible meanwhile.
+	removing bool
 }
 
 func (n *netw) isDefault() bool { return n.ipamKey == DefaultNetworkName }

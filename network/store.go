@@ -124,6 +124,8 @@ type netRecord struct {
 	Internal   bool              `json:"internal,omitempty"`
 	Attachable bool              `json:"attachable,omitempty"`
 	Predefined bool              `json:"predefined,omitempty"`
+	// Overlay: created with driver overlay (swarm); a bridge on this node.
+	Overlay bool `json:"overlay,omitempty"`
 	// Iface is the bridge device, or for macvlan/ipvlan the parent.
 	Iface string `json:"iface,omitempty"`
 	// CreatedParent: the 802.1q parent (eth0.50) was created by us and

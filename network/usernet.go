@@ -262,6 +262,13 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	if driver == "" {
 		driver = "bridge"
 	}
+	// Swarm's overlay networks are local bridges on this node: tasks here
+	// share them (with service-name DNS); VXLAN between nodes is not
+	// implemented.
+	overlay := driver == "overlay"
+	if overlay {
+		driver = "bridge"
+	}
 	switch driver {
 	case "bridge", "macvlan", "ipvlan":
 	case "host", "null":
@@ -272,12 +279,12 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, n := range m.nets {
-		if n.name == o.Name {
+		if n.name == o.Name && !n.removing {
 			return nil, errdefs.Conflict("network with name %s already exists", o.Name)
 		}
 	}
 	r := &netRecord{ID: newID(), Name: o.Name, Driver: driver, Created: time.Now().UTC(), Options: maps.Clone(o.Options),
-		Labels: maps.Clone(o.Labels), IPv6: o.EnableIPv6, Internal: o.Internal, Attachable: o.Attachable}
+		Labels: maps.Clone(o.Labels), IPv6: o.EnableIPv6, Internal: o.Internal, Attachable: o.Attachable, Overlay: overlay}
 	if r.Options == nil {
 		r.Options = map[string]string{}
 	}
@@ -478,17 +485,17 @@ func (m *Manager) lookup(idOrName string) (*netw, error) {
 		}
 		return m.def, nil
 	}
-	if n, ok := m.nets[idOrName]; ok {
+	if n, ok := m.nets[idOrName]; ok && !n.removing {
 		return n, nil
 	}
 	for _, n := range m.nets {
-		if n.name == idOrName {
+		if n.name == idOrName && !n.removing {
 			return n, nil
 		}
 	}
 	var found *netw
 	for id, n := range m.nets {
-		if strings.HasPrefix(id, idOrName) {
+		if strings.HasPrefix(id, idOrName) && !n.removing {
 			if found != nil {
 				return nil, errdefs.InvalidParameter("network %s is ambiguous (%d matches found based on ID prefix)", idOrName, 2)
 			}
@@ -518,7 +525,9 @@ func (m *Manager) Networks() []*Network {
 	defer m.mu.Unlock()
 	var out []*Network
 	for _, n := range m.sortedNets() {
-		out = append(out, m.view(n))
+		if !n.removing {
+			out = append(out, m.view(n))
+		}
 	}
 	return out
 }
@@ -529,6 +538,9 @@ func (m *Manager) view(n *netw) *Network {
 	v := &Network{ID: n.id, Name: n.name, Driver: n.driver, Scope: "local", Created: r.Created, EnableIPv4: n.subnet.IsValid(),
 		EnableIPv6: n.subnet6.IsValid(), Internal: n.internal, Attachable: r.Attachable, Options: maps.Clone(r.Options),
 		Labels: maps.Clone(r.Labels), Endpoints: map[string]EndpointInfo{}}
+	if r.Overlay {
+		v.Driver, v.Scope = "overlay", "swarm"
+	}
 	if v.Options == nil {
 		v.Options = map[string]string{}
 	}
@@ -580,11 +592,30 @@ func (m *Manager) RemoveNetwork(ctx context.Context, idOrName string) error {
 	if n.rec.Predefined {
 		return errdefs.Forbidden("%s is a pre-defined network and cannot be removed", n.name)
 	}
+	if m.hasEndpoints(n) {
+		// A swarm network goes once its tasks have stopped, as the
+		// cluster's networks do (`stack rm` removes it right after the
+		// services).
+		if n.rec.Overlay {
+			n.removing = true
+			return nil
+		}
+		return errdefs.Forbidden("error while removing network: network %s id %s has active endpoints", n.name, n.id)
+	}
+	return m.removeLocked(ctx, n)
+}
+
+func (m *Manager) hasEndpoints(n *netw) bool {
 	for k := range m.eps {
 		if k.net == n.id {
-			return errdefs.Forbidden("error while removing network: network %s id %s has active endpoints", n.name, n.id)
+			return true
 		}
 	}
+	return false
+}
+
+// removeLocked deletes a network without endpoints; m.mu held.
+func (m *Manager) removeLocked(ctx context.Context, n *netw) error {
 	delete(m.nets, n.id)
 	if err := m.removeNetworkRules(ctx, n); err != nil {
 		m.nets[n.id] = n

@@ -257,9 +257,6 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
 	}
-	if err := unsupportedNetworking(&gs); err != nil {
-		return nil, err
-	}
 	if encodedAuth != "" {
 		if ctr := gs.Task.GetContainer(); ctr != nil {
 			ctr.PullOptions = &api.ContainerSpec_PullOptions{RegistryAuth: encodedAuth}
@@ -270,16 +267,6 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 		return nil, grpcErr(err)
 	}
 	return &types.ServiceCreateResponse{ID: r.Service.ID}, nil
-}
-
-// unsupportedNetworking refuses what this node cannot give yet, rather
-// than leaving tasks pending forever: overlay networks (no network
-// allocator yet).
-func unsupportedNetworking(s *api.ServiceSpec) error {
-	if len(s.Task.Networks) > 0 || len(s.Networks) > 0 {
-		return errdefs.NotImplemented("service networks (overlay) are not implemented yet")
-	}
-	return nil
 }
 
 // UpdateService is POST /services/{id}/update.
@@ -295,9 +282,6 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	gs, err := convert.ServiceSpecToGRPC(spec)
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
-	}
-	if err := unsupportedNetworking(&gs); err != nil {
-		return nil, err
 	}
 	if ctr := gs.Task.GetContainer(); ctr != nil {
 		auth := opts.EncodedRegistryAuth
