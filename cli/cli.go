@@ -21,6 +21,7 @@ import (
 	"github.com/berth-project/berth/cli/command/registry"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
+	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/spf13/cobra"
 )
 
@@ -174,6 +175,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	network.AddCommands(root, c)
 	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
+	swarmcmd.AddCommands(root, c)
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))
