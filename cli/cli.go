@@ -19,9 +19,9 @@ import (
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
 	"github.com/berth-project/berth/cli/command/registry"
+	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
-	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/spf13/cobra"
 )
 
