@@ -15,10 +15,12 @@ import (
 
 	"github.com/berth-project/berth/cli/command"
 	composecmd "github.com/berth-project/berth/cli/command/compose"
+	configcmd "github.com/berth-project/berth/cli/command/config"
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
 	"github.com/berth-project/berth/cli/command/registry"
+	"github.com/berth-project/berth/cli/command/secret"
 	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
@@ -176,6 +178,8 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
 	swarmcmd.AddCommands(root, c)
+	secret.AddCommands(root, c)
+	configcmd.AddCommands(root, c)
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))

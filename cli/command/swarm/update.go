@@ -23,6 +23,11 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 		Short: "Update the swarm",
 		Args:  command.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().NFlag() == 0 {
+				// docker prints the usage and succeeds when nothing is asked.
+				cmd.SetOut(c.Out())
+				return cmd.Usage()
+			}
 			ctx := cmd.Context()
 			api := c.Client()
 			sw, err := api.SwarmInspect(ctx, client.SwarmInspectOptions{})
@@ -49,6 +54,7 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 		},
 	}
 	addSpecFlags(cmd.Flags(), &o)
+	cmd.Flags().Lookup("autolock").Usage = "Change manager autolocking setting (true|false)"
 	return cmd
 }
 
