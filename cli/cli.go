@@ -19,6 +19,7 @@ import (
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
+	"github.com/berth-project/berth/cli/command/node"
 	"github.com/berth-project/berth/cli/command/registry"
 	"github.com/berth-project/berth/cli/command/secret"
 	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
@@ -178,6 +179,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
 	swarmcmd.AddCommands(root, c)
+	node.AddCommands(root, c)
 	secret.AddCommands(root, c)
 	configcmd.AddCommands(root, c)
 	system.AddCommands(root, c)
