@@ -22,6 +22,7 @@ import (
 	"github.com/berth-project/berth/cli/command/node"
 	"github.com/berth-project/berth/cli/command/registry"
 	"github.com/berth-project/berth/cli/command/secret"
+	"github.com/berth-project/berth/cli/command/service"
 	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
@@ -180,6 +181,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	volume.AddCommands(root, c)
 	swarmcmd.AddCommands(root, c)
 	node.AddCommands(root, c)
+	service.AddCommands(root, c)
 	secret.AddCommands(root, c)
 	configcmd.AddCommands(root, c)
 	system.AddCommands(root, c)
