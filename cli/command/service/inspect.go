@@ -11,6 +11,7 @@ import (
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/swarmutil"
 	"github.com/berth-project/berth/cli/format"
+	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
@@ -195,10 +196,8 @@ func (p prettyService) EndpointMode() string {
 	return string(p.Spec.EndpointSpec.Mode)
 }
 
-// servicePrettyTemplate is the head of docker's service pretty format:
-// ID, name, labels, mode, replicas, placement, update/rollback config,
-// container and endpoint. Resources, mounts, secrets, configs and networks
-// sections of docker's longer template are not printed yet.
+// servicePrettyTemplate is docker's service pretty format. Its whitespace
+// (tabs, trailing spaces after list items) is docker's, matched byte for byte.
 const servicePrettyTemplate = `
 ID:		{{.ID}}
 Name:		{{.Spec.Name}}
@@ -211,10 +210,14 @@ Service Mode:	{{ .ModeName | title }}
 {{- if .Spec.Mode.Replicated }}
  Replicas:	{{ .Replicas }}
 {{- end }}
-{{- if .Spec.TaskTemplate.Placement }}{{- if .Spec.TaskTemplate.Placement.Constraints }}
+{{- with .Spec.TaskTemplate.Placement }}
 Placement:
- Constraints:	{{ .Spec.TaskTemplate.Placement.Constraints }}
-{{- end }}{{- end }}
+{{- if .Constraints }}
+ Constraints:	{{ .Constraints }}
+{{- end }}
+{{- if .Preferences }}
+ Preferences:   {{ $.PlacementPrefs }}
+{{- end }}{{ end }}
 {{- with .Spec.UpdateConfig }}
 UpdateConfig:
  Parallelism:	{{ .Parallelism }}
@@ -243,20 +246,142 @@ RollbackConfig:
 {{- end }}
 ContainerSpec:
  Image:		{{ .Image }}
+{{- with .Spec.TaskTemplate.ContainerSpec }}
 {{- if .Args }}
- Args:		{{ .Args }}
+ Args:		{{ range .Args }}{{ . }} {{ end }}
 {{- end }}
-{{- if .Spec.TaskTemplate.ContainerSpec.Env }}
- Env:		{{ join .Spec.TaskTemplate.ContainerSpec.Env " " }}
+{{- if .Env }}
+ Env:		{{ range .Env }}{{ . }} {{ end }}
 {{- end }}
-{{- if .Spec.TaskTemplate.ContainerSpec.Init }}
- Init:		{{ .Spec.TaskTemplate.ContainerSpec.Init }}
+{{- if .Dir }}
+ Dir:		{{ .Dir }}
 {{- end }}
-{{- if .Spec.TaskTemplate.ContainerSpec.Dir }}
- Dir:		{{ .Spec.TaskTemplate.ContainerSpec.Dir }}
+{{- if .Init }}
+ Init:		{{ deref .Init }}
 {{- end }}
-{{- if .Spec.TaskTemplate.ContainerSpec.User }}
- User: {{ .Spec.TaskTemplate.ContainerSpec.User }}
+{{- if .User }}
+ User: {{ .User }}
 {{- end }}
+{{- if .Mounts }}
+Mounts:
+{{- range .Mounts }}
+ Target:	{{ .Target }}
+  Source:	{{ .Source }}
+  ReadOnly:	{{ .ReadOnly }}
+  Type:		{{ .Type }}
+{{- end }}{{ end }}
+{{- if .Configs }}
+Configs:
+{{- range .Configs }}
+ Target:	{{ if .File }}{{ .File.Name }}{{ end }}
+  Source:	{{ .ConfigName }}
+{{- end }}{{ end }}
+{{- if .Secrets }}
+Secrets:
+{{- range .Secrets }}
+ Target:	{{ if .File }}{{ .File.Name }}{{ end }}
+  Source:	{{ .SecretName }}
+{{- end }}{{ end }}
+{{- end }}
+{{- if .Spec.TaskTemplate.Resources }}
+Resources:
+{{- if or .LimitCPU .LimitMemory }}
+ Limits:
+{{- if .LimitCPU }}
+  CPU:		{{ .LimitCPU }}
+{{- end }}
+{{- if .LimitMemory }}
+  Memory:	{{ .LimitMemory }}
+{{- end }}{{ end }}
+{{- if or .ReserveCPU .ReserveMemory }}
+ Reservations:
+{{- if .ReserveCPU }}
+  CPU:		{{ .ReserveCPU }}
+{{- end }}
+{{- if .ReserveMemory }}
+  Memory:	{{ .ReserveMemory }}
+{{- end }}{{ end }}{{ end }}
+{{- if .Spec.TaskTemplate.Networks }}
+Networks:
+{{- range .Spec.TaskTemplate.Networks }} {{ .Target }}{{ end }} {{ end }}
 Endpoint Mode:	{{ .EndpointMode }}
+{{- if .Endpoint.Ports }}
+Ports:
+{{- range $port := .Endpoint.Ports }}
+ PublishedPort = {{ $port.PublishedPort }}
+  Protocol = {{ $port.Protocol }}
+  TargetPort = {{ $port.TargetPort }}
+  PublishMode = {{ $port.PublishMode }}
+{{- end }} {{ end -}}
+{{- with .Spec.TaskTemplate.ContainerSpec }}{{ with .Healthcheck }}
+ Healthcheck:
+  Interval = {{ .Interval }}
+  Retries = {{ .Retries }}
+  StartPeriod =	{{ .StartPeriod }}
+  Timeout =	{{ .Timeout }}
+  {{- if .Test }}
+  Tests:
+	{{- range $test := .Test }}
+	 Test = {{ $test }}
+  {{- end }} {{ end -}}
+{{- end }}{{ end }}
 `
+
+// PlacementPrefs prints preferences as docker does ("spread=node.labels.a").
+func (p prettyService) PlacementPrefs() []string {
+	var out []string
+	if pl := p.Spec.TaskTemplate.Placement; pl != nil {
+		for _, pp := range pl.Preferences {
+			if pp.Spread != nil {
+				out = append(out, "spread="+pp.Spread.SpreadDescriptor)
+			}
+		}
+	}
+	return out
+}
+
+func (p prettyService) res() *swarm.ResourceRequirements {
+	if r := p.Spec.TaskTemplate.Resources; r != nil {
+		return r
+	}
+	return &swarm.ResourceRequirements{}
+}
+
+func cpus(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(float64(n)/1e9, 'g', -1, 64)
+}
+
+func mem(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return units.BytesSize(float64(n))
+}
+
+func (p prettyService) LimitCPU() string {
+	if l := p.res().Limits; l != nil {
+		return cpus(l.NanoCPUs)
+	}
+	return ""
+}
+func (p prettyService) LimitMemory() string {
+	if l := p.res().Limits; l != nil {
+		return mem(l.MemoryBytes)
+	}
+	return ""
+}
+func (p prettyService) ReserveCPU() string {
+	if r := p.res().Reservations; r != nil {
+		return cpus(r.NanoCPUs)
+	}
+	return ""
+}
+func (p prettyService) ReserveMemory() string {
+	if r := p.res().Reservations; r != nil {
+		return mem(r.MemoryBytes)
+	}
+	return ""
+}

@@ -33,10 +33,9 @@ func (o *serviceOpts) toSpec(ctx context.Context, api *client.Client, f *pflag.F
 	if o.entrypoint != "" {
 		cs.Command = []string{o.entrypoint}
 	}
-	if f.Changed("init") {
-		v := o.init
-		cs.Init = &v
-	}
+	// docker always sends Init, false unless --init.
+	initV := o.init
+	cs.Init = &initV
 	grace := o.stopGrace
 	if !f.Changed("stop-grace-period") {
 		grace = 10 * time.Second

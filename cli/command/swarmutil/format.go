@@ -31,6 +31,7 @@ func ListFormat(userFormat string, quiet bool) string {
 func Pretty(out io.Writer, refs []string, text string, get format.GetRefFunc) error {
 	funcs := format.Funcs()
 	funcs["pretty"] = PrettyPrint
+	funcs["deref"] = func(b *bool) bool { return b != nil && *b }
 	t, err := template.New("pretty").Funcs(funcs).Parse(text)
 	if err != nil {
 		return err
