@@ -15,10 +15,15 @@ import (
 
 	"github.com/berth-project/berth/cli/command"
 	composecmd "github.com/berth-project/berth/cli/command/compose"
+	configcmd "github.com/berth-project/berth/cli/command/config"
 	"github.com/berth-project/berth/cli/command/container"
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
+	"github.com/berth-project/berth/cli/command/node"
 	"github.com/berth-project/berth/cli/command/registry"
+	"github.com/berth-project/berth/cli/command/secret"
+	"github.com/berth-project/berth/cli/command/service"
+	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
 	"github.com/spf13/cobra"
@@ -174,6 +179,11 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	network.AddCommands(root, c)
 	registry.AddCommands(root, c)
 	volume.AddCommands(root, c)
+	swarmcmd.AddCommands(root, c)
+	node.AddCommands(root, c)
+	service.AddCommands(root, c)
+	secret.AddCommands(root, c)
+	configcmd.AddCommands(root, c)
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))
