@@ -19,6 +19,7 @@ import (
 	"github.com/berth-project/berth/cli/command/image"
 	"github.com/berth-project/berth/cli/command/network"
 	"github.com/berth-project/berth/cli/command/registry"
+	stackcmd "github.com/berth-project/berth/cli/command/stack"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
 	"github.com/spf13/cobra"
@@ -177,6 +178,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))
+	stackcmd.AddCommands(root, c)
 	for _, e := range extra {
 		root.AddCommand(e)
 	}
