@@ -13,6 +13,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/distribution/reference"
+	"github.com/sirupsen/logrus"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -102,11 +103,16 @@ func loadProject(ctx context.Context, files []string, stackName string, stdin io
 		}
 	}
 	details := types.ConfigDetails{WorkingDir: workDir, ConfigFiles: cfgFiles, Environment: env}
+	// compose-go warns through logrus (e.g. "the attribute `version` is
+	// obsolete"); docker stack, with its own v3 loader, prints nothing.
+	lvl := logrus.GetLevel()
+	logrus.SetLevel(logrus.ErrorLevel)
 	p, err := loader.LoadWithContext(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(stackName, true)
 		// Docker's stack loader does not apply profiles: every service deploys.
 		o.Profiles = []string{"*"}
 	})
+	logrus.SetLevel(lvl)
 	if err != nil {
 		return nil, err
 	}

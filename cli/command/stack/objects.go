@@ -145,7 +145,10 @@ type fileRef struct {
 
 func fileReference(ns namespace, ref types.FileReferenceConfig, name string) fileRef {
 	target := ref.Target
-	if target == "" {
+	// compose-go defaults a secret's target to /run/secrets/<source>;
+	// docker's loader leaves it empty, meaning <source> (same file in the
+	// task), and the spec must match what docker sends.
+	if target == "" || target == "/run/secrets/"+ref.Source {
 		target = ref.Source
 	}
 	uid, gid := ref.UID, ref.GID
