@@ -347,7 +347,7 @@ func TestLoadWarnings(t *testing.T) {
 			t.Errorf("%q: warnings %q, want %q", tc.yml, errw.String(), tc.wantWarn)
 		}
 	}
-	if _, err := loadProject(context.Background(), nil, "st", nil, &bytes.Buffer{}); err == nil || err.Error() != "specify a Compose file (with --compose-file)" {
+	if _, err := loadProject(context.Background(), nil, "st", nil, &bytes.Buffer{}); err == nil || err.Error() != "Specify a Compose file (with --compose-file)" {
 		t.Errorf("no file: %v", err)
 	}
 }

@@ -48,7 +48,7 @@ var forbiddenProperties = map[string]string{
 // go to errw, as docker prints them.
 func loadProject(ctx context.Context, files []string, stackName string, stdin io.Reader, errw io.Writer) (*types.Project, error) {
 	if len(files) == 0 {
-		return nil, errors.New("specify a Compose file (with --compose-file)")
+		return nil, errors.New("Specify a Compose file (with --compose-file)")
 	}
 	var workDir string
 	if files[0] == "-" && len(files) == 1 {
