@@ -68,7 +68,7 @@ func TestMain(m *testing.M) {
 	testutil.RemoveBinaries()
 }
 
-func has(bin string) bool { _, err := exec.LookPath(bin); return err == nil }
+func has(bin string) bool  { _, err := exec.LookPath(bin); return err == nil }
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func startEngine() (*engine, error) {
