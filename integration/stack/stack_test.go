@@ -202,3 +202,53 @@ func lineDiff(a, b string) string {
 	sort.Strings(out)
 	return strings.Join(out, "\n")
 }
+
+// TestBadInput deploys broken files with both CLIs: same error text and
+// exit status, and nothing half-created by berth.
+func TestBadInput(t *testing.T) {
+	e := need(t)
+	berth := filepath.Join(testutil.Binaries(t), "berth")
+	files, err := filepath.Glob(fixture("bad/*.yml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			args := []string{"stack", "deploy", "--resolve-image", "never", "-c", f, "bad"}
+			d, derr := e.docker(args...)
+			// docker creates the networks before it fails: clear them.
+			_, _ = e.docker("stack", "rm", "bad")
+			b, berr := e.run(berth, args...)
+			if derr == nil || berr == nil {
+				t.Fatalf("want failures; docker %v, berth %v", derr, berr)
+			}
+			// berth checks the whole file before creating anything, so it
+			// lacks docker's "Creating network" lines; the error is the same.
+			if want := dropCreating(d); b != want && !knownWording[filepath.Base(f)] {
+				t.Errorf("--- docker:\n%s--- berth:\n%s", want, b)
+			}
+			for _, kind := range []string{"service", "network", "secret", "config"} {
+				out, _ := e.docker(kind, "ls", "-q", "--filter", "label=com.docker.stack.namespace=bad")
+				if strings.TrimSpace(out) != "" {
+					t.Errorf("%s left behind: %s", kind, out)
+					_, _ = e.docker("stack", "rm", "bad")
+				}
+			}
+		})
+	}
+}
+
+// knownWording are files whose error berth words as compose-go does
+// (docker's schema says "services.web.deploy.replicas must be a
+// integer", compose-go's interpolation "failed to cast to expected type").
+var knownWording = map[string]bool{"bad-replicas.yml": true}
+
+func dropCreating(s string) string {
+	var out []string
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if !strings.HasPrefix(l, "Creating network ") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "")
+}

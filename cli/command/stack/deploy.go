@@ -105,6 +105,12 @@ func deploy(ctx context.Context, c *command.Cli, o deployOptions, p *types.Proje
 		}
 		removeServices(ctx, c, drop)
 	}
+	// Convert everything once before creating anything, so a bad file
+	// leaves no network or secret behind (docker's CLI creates the
+	// networks first and then fails).
+	if err := precheck(ctx, api, ns, p); err != nil {
+		return err
+	}
 	nets, external := convertNetworks(ns, p)
 	if err := validateExternalNetworks(ctx, api, external); err != nil {
 		return err
@@ -339,6 +345,56 @@ func waitOnServices(ctx context.Context, c *command.Cli, ids []string, quiet boo
 				return ctx.Err()
 			case <-time.After(500 * time.Millisecond):
 			}
+		}
+	}
+	return nil
+}
+
+// precheck runs the service conversion with placeholder secret and config
+// references, and looks up the external secrets and configs services use.
+func precheck(ctx context.Context, api *client.Client, ns namespace, p *types.Project) error {
+	if _, err := convertSecrets(ns, p.Secrets); err != nil {
+		return err
+	}
+	if _, err := convertConfigs(ns, p.Configs); err != nil {
+		return err
+	}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		for _, r := range s.Secrets {
+			def, ok := p.Secrets[r.Source]
+			if !ok {
+				return fmt.Errorf("service %s: undefined secret %q", name, r.Source)
+			}
+			if bool(def.External) {
+				n := objectName(ns, r.Source, def.Name)
+				res, err := api.SecretList(ctx, client.SecretListOptions{Filters: make(client.Filters).Add("name", n)})
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(res.Items, func(x swarm.Secret) bool { return x.Spec.Name == n }) {
+					return fmt.Errorf("service %s: secret not found: %s", name, n)
+				}
+			}
+		}
+		for _, r := range s.Configs {
+			def, ok := p.Configs[r.Source]
+			if !ok {
+				return fmt.Errorf("service %s: undefined config %q", name, r.Source)
+			}
+			if bool(def.External) {
+				n := objectName(ns, r.Source, def.Name)
+				res, err := api.ConfigList(ctx, client.ConfigListOptions{Filters: make(client.Filters).Add("name", n)})
+				if err != nil {
+					return err
+				}
+				if !slices.ContainsFunc(res.Items, func(x swarm.Config) bool { return x.Spec.Name == n }) {
+					return fmt.Errorf("service %s: config not found: %s", name, n)
+				}
+			}
+		}
+		if _, err := convertService(ns, p, s, nil, nil); err != nil {
+			return fmt.Errorf("service %s: %w", name, err)
 		}
 	}
 	return nil

@@ -109,6 +109,10 @@ func loadProject(ctx context.Context, files []string, stackName string, stdin io
 	logrus.SetLevel(logrus.ErrorLevel)
 	p, err := loader.LoadWithContext(ctx, details, func(o *loader.Options) {
 		o.SetProjectName(stackName, true)
+		// Undefined networks, volumes, secrets and configs are reported by
+		// the conversion, in docker's words ("service web: undefined
+		// network \"x\""), not compose-go's.
+		o.SkipConsistencyCheck = true
 		// Docker's stack loader does not apply profiles: every service deploys.
 		o.Profiles = []string{"*"}
 	})
