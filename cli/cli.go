@@ -23,6 +23,7 @@ import (
 	"github.com/berth-project/berth/cli/command/registry"
 	"github.com/berth-project/berth/cli/command/secret"
 	"github.com/berth-project/berth/cli/command/service"
+	stackcmd "github.com/berth-project/berth/cli/command/stack"
 	swarmcmd "github.com/berth-project/berth/cli/command/swarm"
 	"github.com/berth-project/berth/cli/command/system"
 	"github.com/berth-project/berth/cli/command/volume"
@@ -187,6 +188,7 @@ func NewRootCommand(c *command.Cli, name string, extra ...*cobra.Command) *cobra
 	system.AddCommands(root, c)
 	builder.AddCommands(root, c)
 	root.AddCommand(composecmd.NewCommand(c))
+	stackcmd.AddCommands(root, c)
 	for _, e := range extra {
 		root.AddCommand(e)
 	}
