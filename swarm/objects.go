@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"strings"
 
 	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	"github.com/berth-project/berth/internal/errdefs"
@@ -257,6 +258,9 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
 	}
+	if err := unpublishedIngress(&gs); err != nil {
+		return nil, err
+	}
 	if encodedAuth != "" {
 		if ctr := gs.Task.GetContainer(); ctr != nil {
 			ctr.PullOptions = &api.ContainerSpec_PullOptions{RegistryAuth: encodedAuth}
@@ -267,6 +271,21 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 		return nil, grpcErr(err)
 	}
 	return &types.ServiceCreateResponse{ID: r.Service.ID}, nil
+}
+
+// unpublishedIngress refuses routing-mesh ports with no published port:
+// SwarmKit would pick one, but the node-local load balancer only learns
+// ports given in the spec (not implemented).
+func unpublishedIngress(s *api.ServiceSpec) error {
+	if s.Endpoint == nil {
+		return nil
+	}
+	for _, p := range s.Endpoint.Ports {
+		if p.PublishMode == api.PublishModeIngress && p.PublishedPort == 0 {
+			return errdefs.NotImplemented("ingress port %d/%s without a published port is not implemented: give one (-p PUBLISHED:%d)", p.TargetPort, strings.ToLower(p.Protocol.String()), p.TargetPort)
+		}
+	}
+	return nil
 }
 
 // UpdateService is POST /services/{id}/update.
@@ -282,6 +301,9 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	gs, err := convert.ServiceSpecToGRPC(spec)
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
+	}
+	if err := unpublishedIngress(&gs); err != nil {
+		return nil, err
 	}
 	if ctr := gs.Task.GetContainer(); ctr != nil {
 		auth := opts.EncodedRegistryAuth

@@ -45,6 +45,9 @@ func TestIngressPublishedPort(t *testing.T) {
 		return "still answering"
 	})
 	cli(t, d, "service", "rm", "web")
+	if out, err := d.Docker(t, "service", "create", "-d", "--name", "auto", "-p", "80", "busybox", "sleep", "1d"); err == nil || !strings.Contains(out, "not implemented") {
+		t.Errorf("ingress port without a published port: %v %s", err, out)
+	}
 }
 
 func keys(m map[string]bool) []string {
