@@ -162,7 +162,15 @@ func (c *Cluster) Join(ctx context.Context, req types.JoinRequest) error {
 		}
 		return err
 	}
-	return c.saveState(st)
+	if err := c.saveState(st); err != nil {
+		return err
+	}
+	// A manager answers for the cluster when Join returns, as dockerd's
+	// (the CLI reads ControlAvailable right after to say "as a manager").
+	if n.Manager() != nil {
+		_, _ = c.waitForManager(ctx, readyTimeout)
+	}
+	return nil
 }
 
 // Leave stops the node, forgets the swarm and removes the task containers.

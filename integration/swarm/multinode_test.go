@@ -8,24 +8,28 @@ import (
 	"github.com/berth-project/berth/internal/testutil"
 )
 
-// cluster3 starts three daemons on this machine, each its own swarm node
-// on a 127.0.0.1 port, all managers.
+// cluster3 starts three daemons, each in a network namespace of its own
+// on a test bridge (one machine per node), all managers.
 func cluster3(t *testing.T) []*testutil.Daemon {
 	t.Helper()
+	lan := newLAN(t)
 	var ds []*testutil.Daemon
+	var addrs []string
 	for i := 0; i < 3; i++ {
-		d := testutil.StartDaemon(t)
+		ns, ip := lan.node(i)
+		d := testutil.StartDaemonInNetNS(t, ns)
 		d.LoadBusybox(t)
 		ds = append(ds, d)
+		addrs = append(addrs, ip+":2377")
 	}
-	addr := "127.0.0.1:" + freePort(t)
+	addr := addrs[0]
 	cli(t, ds[0], "swarm", "init", "--advertise-addr", addr, "--listen-addr", addr)
 	token := cli(t, ds[0], "swarm", "join-token", "-q", "manager")
 	if out, err := ds[1].Docker(t, "swarm", "join", "--token", "SWMTKN-1-bogus", addr); err == nil {
 		t.Errorf("join with a wrong token succeeded: %s", out)
 	}
-	for _, d := range ds[1:] {
-		a := "127.0.0.1:" + freePort(t)
+	for i, d := range ds[1:] {
+		a := addrs[i+1]
 		out := cli(t, d, "swarm", "join", "--token", token, "--advertise-addr", a, "--listen-addr", a, addr)
 		if !strings.Contains(out, "This node joined a swarm as a manager.") {
 			t.Fatalf("join: %s", out)
@@ -39,7 +43,7 @@ func cluster3(t *testing.T) []*testutil.Daemon {
 	return ds
 }
 
-// TestThreeManagers: three nodes form a cluster; a service spreads over
+// TestThreeManagers: three nodes (network namespaces) form a cluster; a service spreads over
 // them; the leader is killed with SIGKILL: the two others keep a quorum,
 // elect a leader and reschedule its tasks.
 func TestThreeManagers(t *testing.T) {

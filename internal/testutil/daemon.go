@@ -100,6 +100,7 @@ type Daemon struct {
 	Bridge string
 	Subnet string
 	Bin    string // dir with berth, berth-shim
+	NetNS  string // network namespace (/run/netns/NAME) or "" for the host's
 	cmd    *exec.Cmd
 	args   []string
 	log    *lockedBuffer
@@ -142,8 +143,26 @@ func StartDaemon(t testing.TB, extraArgs ...string) *Daemon {
 	return d
 }
 
+// StartDaemonInNetNS is StartDaemon in the network namespace
+// /run/netns/<netns> (made by the test), as one node of a multi-node test.
+func StartDaemonInNetNS(t testing.TB, netns string, extraArgs ...string) *Daemon {
+	t.Helper()
+	d := start(t, netns, extraArgs...)
+	t.Cleanup(func() {
+		if err := d.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return d
+}
+
 // Start starts a daemon; the caller must call Stop.
 func Start(t testing.TB, extraArgs ...string) *Daemon {
+	t.Helper()
+	return start(t, "", extraArgs...)
+}
+
+func start(t testing.TB, netns string, extraArgs ...string) *Daemon {
 	t.Helper()
 	RequireRoot(t)
 	bin := Binaries(t)
@@ -160,6 +179,7 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 		Bridge: "btit" + id,
 		Subnet: fmt.Sprintf("10.%d.%d.1/24", 200+int(b[0])%50, b[1]),
 		Bin:    bin,
+		NetNS:  netns,
 		log:    &lockedBuffer{},
 	}
 	d.Host = "unix://" + d.Sock
@@ -186,6 +206,11 @@ func Start(t testing.TB, extraArgs ...string) *Daemon {
 
 func (d *Daemon) launch() error {
 	d.cmd = exec.Command(filepath.Join(d.Bin, "berth"), d.args...)
+	if d.NetNS != "" {
+		// Only the network namespace: the daemon keeps the host's mounts
+		// and cgroups, as on a machine of its own.
+		d.cmd = exec.Command("nsenter", append([]string{"--net=/run/netns/" + d.NetNS, filepath.Join(d.Bin, "berth")}, d.args...)...)
+	}
 	d.cmd.Env = append(os.Environ(), NoRemoteRegistries...)
 	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
 	if err := d.cmd.Start(); err != nil {
@@ -324,7 +349,7 @@ func (d *Daemon) leaks(stopped bool) string {
 			}
 		}
 	}
-	if l, err := exec.Command("ip", "-o", "link", "show", "master", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
+	if l, err := d.inNS("ip", "-o", "link", "show", "master", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
 		out = append(out, "veths on bridge: "+string(l))
 	}
 	if !stopped {
@@ -333,13 +358,21 @@ func (d *Daemon) leaks(stopped bool) string {
 	if dirs, _ := filepath.Glob("/sys/fs/cgroup/*/" + d.CgroupParent()); len(dirs) > 0 {
 		out = append(out, "cgroups: "+strings.Join(dirs, " "))
 	}
-	if l, err := exec.Command("ip", "-o", "link", "show", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
+	if l, err := d.inNS("ip", "-o", "link", "show", d.Bridge).CombinedOutput(); err == nil && len(bytes.TrimSpace(l)) > 0 {
 		out = append(out, "bridge: "+string(l))
 	}
-	if l, err := exec.Command("nft", "list", "tables").CombinedOutput(); err == nil && strings.Contains(string(l), "berth_"+d.Bridge) {
+	if l, err := d.inNS("nft", "list", "tables").CombinedOutput(); err == nil && strings.Contains(string(l), "berth_"+d.Bridge) {
 		out = append(out, "nft table: "+string(l))
 	}
 	return strings.Join(out, "\n")
+}
+
+// inNS is a command in the daemon's network namespace.
+func (d *Daemon) inNS(name string, args ...string) *exec.Cmd {
+	if d.NetNS == "" {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("nsenter", append([]string{"--net=/run/netns/" + d.NetNS, name}, args...)...)
 }
 
 // Run runs our CLI against the daemon ("$(all)" expands to every
