@@ -187,6 +187,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Daemon, 
 		return nil, err
 	}
 	d.swarm = newSwarmd(d)
+	d.lifecycle.SetSwarmNetworks(swarmNetworks{d.swarm})
 	d.server = apiserver.New(apiserver.Config{Version: Version, Debug: cfg.Debug, Logger: log})
 	d.server.Register(
 		notimpl.NewRouter(),

@@ -247,6 +247,7 @@ func (s *swarmd) serveInternal() error {
 		containerrouter.NewRouter(s.d.lifecycle),
 		imagerouter.NewRouter(s.d.images, s.d.dist),
 		s.d.ingressRouter(),
+		s.d.overlayRouter(),
 	)
 	go func() { _ = srv.Serve(l) }()
 	s.internal = srv
@@ -288,7 +289,13 @@ func (s *swarmd) afterResponse(resp *http.Response) error {
 	p := resp.Request.URL.Path
 	switch {
 	case strings.HasSuffix(p, "/swarm/leave") && resp.StatusCode == http.StatusOK:
-		go s.stop(context.Background())
+		go func() {
+			s.stop(context.Background())
+			// The cluster's networks go with the node's tasks.
+			if s.d.net != nil {
+				_ = s.d.net.ReleaseIdleOverlays(context.Background())
+			}
+		}()
 	case (strings.HasSuffix(p, "/swarm/init") || strings.HasSuffix(p, "/swarm/join")) && resp.StatusCode >= 400:
 		go func() {
 			if st, _ := s.status(); st.State == string(swarmtypes.LocalNodeStateInactive) {

@@ -43,6 +43,7 @@ func (s *Service) NetworkList(ctx context.Context, f filters.Args) ([]networktyp
 		}
 		out = append(out, networktypes.Summary{Network: apiNetwork(n)})
 	}
+	out = s.appendSwarmNetworks(ctx, out, f)
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
@@ -125,7 +126,7 @@ func (s *Service) NetworkInspect(ctx context.Context, idOrName string, verbose b
 	}
 	n, err := m.GetNetwork(idOrName)
 	if err != nil {
-		return networktypes.Inspect{}, err
+		return s.inspectSwarmNetwork(ctx, idOrName, scope, err)
 	}
 	if scope != "" && scope != n.Scope {
 		return networktypes.Inspect{}, errdefs.NotFound("network %s not found", idOrName)
@@ -156,6 +157,9 @@ func (s *Service) NetworkCreate(ctx context.Context, req networktypes.CreateRequ
 	m, err := s.manager()
 	if err != nil {
 		return networktypes.CreateResponse{}, err
+	}
+	if swarmScoped(req) {
+		return s.createSwarmNetwork(ctx, req)
 	}
 	if req.Scope != "" && req.Scope != "local" {
 		return networktypes.CreateResponse{}, errdefs.NotImplemented("network scope %q: not implemented (swarm scope comes with swarm mode)", req.Scope)
@@ -212,6 +216,16 @@ func (s *Service) NetworkRemove(ctx context.Context, idOrName string) error {
 		return err
 	}
 	n, err := m.GetNetwork(idOrName)
+	if (err != nil && errdefs.IsNotFound(err) || err == nil && n.Scope == "swarm") && s.swarmNets != nil {
+		// The cluster's network; this node's copy goes with its last task.
+		ref := idOrName
+		if err == nil {
+			ref = n.ID
+		}
+		if serr := s.swarmNets.Remove(ctx, ref); serr == nil || err != nil {
+			return serr
+		}
+	}
 	if err != nil {
 		return err
 	}

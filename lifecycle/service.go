@@ -63,6 +63,8 @@ type Service struct {
 	images *image.Service
 	layers *layer.Store
 	net    *network.Manager // nil when the default bridge is disabled
+	// swarmNets: the cluster's networks (swarmnets.go); nil outside swarm.
+	swarmNets SwarmNetworks
 	events *events.Bus
 	vols   Volumes // nil: volume mounts answer not implemented
 

@@ -226,6 +226,11 @@ func (m *Manager) Attach(ctx context.Context, req AttachRequest) (_ *Endpoint, r
 		return nil, err
 	}
 	m.reindex()
+	if n.ov != nil && len(n.ov.services) > 0 {
+		// A failure leaves the VIPs unanswered for this container only;
+		// the next change of the services renders them again.
+		_ = m.applyVIPs(ctx, req.ContainerID)
+	}
 	return m.public(ep), nil
 }
 

@@ -45,6 +45,9 @@ type netw struct {
 	// removing: removed while swarm tasks still use it; it goes with the
 	// last endpoint and is invisible meanwhile.
 	removing bool
+	// ov: overlay peers and services, in memory (the swarm sends them
+	// again after a restart).
+	ov *overlayState
 }
 
 func (n *netw) isDefault() bool { return n.ipamKey == DefaultNetworkName }

@@ -121,11 +121,19 @@ type dnsIndex struct {
 	nets    map[string][]string   // container ID -> IDs of its user networks
 	netName map[string]string     // network ID -> name
 	members map[string][]dnsEntry // network ID -> endpoints
+	// records: swarm service names on overlay networks (overlay.go).
+	records map[string]map[string][]netip.Addr
 }
 
 // reindex rebuilds the DNS snapshot; m.mu held.
 func (m *Manager) reindex() {
-	idx := &dnsIndex{nets: map[string][]string{}, netName: map[string]string{}, members: map[string][]dnsEntry{}}
+	idx := &dnsIndex{nets: map[string][]string{}, netName: map[string]string{}, members: map[string][]dnsEntry{},
+		records: map[string]map[string][]netip.Addr{}}
+	for id, n := range m.nets {
+		if r := overlayRecords(n); r != nil {
+			idx.records[id] = r
+		}
+	}
 	for k, ep := range m.eps {
 		n := m.nets[k.net]
 		if n == nil || n.isDefault() || n.rec.Predefined {
@@ -156,6 +164,12 @@ func (m *Manager) ResolveName(containerID, name string) (v4, v6 []netip.Addr) {
 	seen := map[netip.Addr]bool{}
 	for _, nid := range idx.nets[containerID] {
 		suffix := "." + strings.ToLower(idx.netName[nid])
+		for _, a := range idx.records[nid][strings.TrimSuffix(name, suffix)] {
+			if !seen[a] {
+				seen[a] = true
+				v4 = append(v4, a)
+			}
+		}
 		for _, e := range idx.members[nid] {
 			match := false
 			for _, c := range e.names {

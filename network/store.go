@@ -126,6 +126,9 @@ type netRecord struct {
 	Predefined bool              `json:"predefined,omitempty"`
 	// Overlay: created with driver overlay (swarm); a bridge on this node.
 	Overlay bool `json:"overlay,omitempty"`
+	// VNI and VXLANPort: the overlay's VXLAN segment between nodes.
+	VNI       uint32 `json:"vni,omitempty"`
+	VXLANPort int    `json:"vxlanPort,omitempty"`
 	// Iface is the bridge device, or for macvlan/ipvlan the parent.
 	Iface string `json:"iface,omitempty"`
 	// CreatedParent: the 802.1q parent (eth0.50) was created by us and

@@ -25,6 +25,11 @@ type CreateOptions struct {
 	EnableIPv6 bool
 	Internal   bool
 	Attachable bool
+	// ID, VNI and VXLANPort: a swarm overlay network (Driver "overlay")
+	// made on this node for its tasks; the ID is the cluster's.
+	ID        string
+	VNI       uint32
+	VXLANPort int
 }
 
 // IPAMConfig is one subnet of a network, as in Docker's IPAM.Config.

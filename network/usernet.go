@@ -262,12 +262,15 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 	if driver == "" {
 		driver = "bridge"
 	}
-	// Swarm's overlay networks are local bridges on this node: tasks here
-	// share them (with service-name DNS); VXLAN between nodes is not
-	// implemented.
+	// A swarm overlay network is a bridge on this node with a VXLAN port
+	// to the other nodes (overlay.go); the cluster allocates its subnet,
+	// VNI and addresses.
 	overlay := driver == "overlay"
 	if overlay {
 		driver = "bridge"
+		if o.ID == "" || o.VNI == 0 || len(o.IPAM) == 0 {
+			return nil, errdefs.InvalidParameter("overlay network %s: the cluster's ID, VNI and subnet are required", o.Name)
+		}
 	}
 	switch driver {
 	case "bridge", "macvlan", "ipvlan":
@@ -283,10 +286,22 @@ func (m *Manager) CreateNetwork(ctx context.Context, o CreateOptions) (_ *Networ
 			return nil, errdefs.Conflict("network with name %s already exists", o.Name)
 		}
 	}
-	r := &netRecord{ID: newID(), Name: o.Name, Driver: driver, Created: time.Now().UTC(), Options: maps.Clone(o.Options),
+	id := newID()
+	if overlay {
+		if _, ok := m.nets[o.ID]; ok {
+			return nil, errdefs.Conflict("network with name %s already exists", o.Name)
+		}
+		id = o.ID
+	}
+	r := &netRecord{ID: id, VNI: o.VNI, VXLANPort: o.VXLANPort, Name: o.Name, Driver: driver, Created: time.Now().UTC(), Options: maps.Clone(o.Options),
 		Labels: maps.Clone(o.Labels), IPv6: o.EnableIPv6, Internal: o.Internal, Attachable: o.Attachable, Overlay: overlay}
 	if r.Options == nil {
 		r.Options = map[string]string{}
+	}
+	if overlay && r.Options[OptMTU] == "" {
+		// Room for the 50 bytes of VXLAN encapsulation, as Docker's
+		// overlay driver.
+		r.Options[OptMTU] = strconv.Itoa(overlayMTU)
 	}
 	var aux []netip.Addr
 	var have4, have6 bool
@@ -538,11 +553,14 @@ func (m *Manager) view(n *netw) *Network {
 	v := &Network{ID: n.id, Name: n.name, Driver: n.driver, Scope: "local", Created: r.Created, EnableIPv4: n.subnet.IsValid(),
 		EnableIPv6: n.subnet6.IsValid(), Internal: n.internal, Attachable: r.Attachable, Options: maps.Clone(r.Options),
 		Labels: maps.Clone(r.Labels), Endpoints: map[string]EndpointInfo{}}
-	if r.Overlay {
-		v.Driver, v.Scope = "overlay", "swarm"
-	}
 	if v.Options == nil {
 		v.Options = map[string]string{}
+	}
+	if r.Overlay {
+		v.Driver, v.Scope = "overlay", "swarm"
+		if r.VNI != 0 {
+			v.Options["com.docker.network.driver.overlay.vxlanid_list"] = strconv.FormatUint(uint64(r.VNI), 10)
+		}
 	}
 	if v.Labels == nil {
 		v.Labels = map[string]string{}
@@ -617,6 +635,7 @@ func (m *Manager) hasEndpoints(n *netw) bool {
 // removeLocked deletes a network without endpoints; m.mu held.
 func (m *Manager) removeLocked(ctx context.Context, n *netw) error {
 	delete(m.nets, n.id)
+	m.teardownOverlay(ctx, n)
 	if err := m.removeNetworkRules(ctx, n); err != nil {
 		m.nets[n.id] = n
 		return fmt.Errorf("remove network %s: %w", n.name, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/swarm/executor"
+	"github.com/berth-project/berth/swarm/netalloc"
 	types "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/swarmkit/v2/api"
 	"github.com/moby/swarmkit/v2/node"
@@ -50,6 +51,8 @@ type Config struct {
 	RemoveTaskContainers func(ctx context.Context) error
 	// Events receives node/service/secret/config events (may be nil).
 	Events EventSink
+	// Overlay receives the overlay catalog (may be nil).
+	Overlay OverlaySink
 }
 
 // state is what a daemon restart needs to bring the node back.
@@ -140,7 +143,7 @@ func (c *Cluster) startNode(ctx context.Context, st state, extra node.Config, un
 	nc.ListenRemoteAPI = st.ListenAddr
 	nc.AdvertiseRemoteAPI = st.AdvertiseAddr
 	nc.Executor = c.exec
-	nc.NetworkProvider = netProvider{}
+	nc.NetworkProvider = netalloc.Provider{}
 	nc.ElectionTick = 10
 	nc.HeartbeatTick = 1
 	nc.UnlockKey = unlockKey
@@ -155,6 +158,7 @@ func (c *Cluster) startNode(ctx context.Context, st state, extra node.Config, un
 	}
 	c.node, c.cancel, c.st, c.lastErr = n, cancel, st, nil
 	go c.watchControl(nctx, n)
+	go c.runOverlay(nctx, st, n)
 	go func() {
 		err := n.Err(nctx)
 		c.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"github.com/berth-project/berth/swarm/convert"
 	types "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/swarmkit/v2/api"
+	"github.com/moby/swarmkit/v2/manager/allocator/networkallocator"
 	"github.com/moby/swarmkit/v2/manager/encryption"
 	"github.com/moby/swarmkit/v2/node"
 )
@@ -43,6 +44,13 @@ func (c *Cluster) Init(ctx context.Context, req types.InitRequest) (string, erro
 	}
 	st := state{ListenAddr: listen, AdvertiseAddr: adv, DataPathAddr: req.DataPathAddr}
 	extra := node.Config{ForceNewCluster: req.ForceNewCluster, AutoLockManagers: req.AutoLockManagers, Availability: availability(req.Availability)}
+	if len(req.DefaultAddrPool) > 0 || req.SubnetSize != 0 || req.DataPathPort != 0 {
+		nc := &networkallocator.Config{SubnetSize: req.SubnetSize, VXLANUDPPort: req.DataPathPort}
+		for _, p := range req.DefaultAddrPool {
+			nc.DefaultAddrPool = append(nc.DefaultAddrPool, p.String())
+		}
+		extra.NetworkConfig = nc
+	}
 	if err := c.startNode(ctx, st, extra, nil); err != nil {
 		c.mu.Unlock()
 		return "", err

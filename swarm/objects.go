@@ -261,6 +261,9 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 	if err := unpublishedIngress(&gs); err != nil {
 		return nil, err
 	}
+	if err := c.resolveNetworks(ctx, cc, &gs); err != nil {
+		return nil, err
+	}
 	if encodedAuth != "" {
 		if ctr := gs.Task.GetContainer(); ctr != nil {
 			ctr.PullOptions = &api.ContainerSpec_PullOptions{RegistryAuth: encodedAuth}
@@ -303,6 +306,9 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 		return nil, errdefs.InvalidParameter("%s", err.Error())
 	}
 	if err := unpublishedIngress(&gs); err != nil {
+		return nil, err
+	}
+	if err := c.resolveNetworks(ctx, cc, &gs); err != nil {
 		return nil, err
 	}
 	if ctr := gs.Task.GetContainer(); ctr != nil {

@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"github.com/berth-project/berth/apiserver"
+	"github.com/berth-project/berth/apiserver/httputils"
 	"github.com/berth-project/berth/apiserver/router"
 	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	"github.com/berth-project/berth/swarm"
 	"github.com/berth-project/berth/swarm/engine"
 	"github.com/berth-project/berth/swarm/executor"
+	"github.com/moby/moby/api/types/network"
 )
 
 // Status is GET /_berth/swarm/status, which backs the daemon's /_ping.
@@ -71,7 +73,7 @@ func serve(log *slog.Logger, root, run, engSock, listen, version string, logDriv
 	cl, err := swarm.New(ctx, swarm.Config{
 		Root: root, RunDir: run, Logger: log,
 		Executor: executor.Config{
-			Containers: e, Images: e, Ingress: e,
+			Containers: e, Images: e, Ingress: e, Overlay: e,
 			EngineVersion: version,
 			Plugins: map[string][]string{
 				"Network": {"bridge", "host", "ipvlan", "macvlan", "null", "overlay"},
@@ -81,6 +83,7 @@ func serve(log *slog.Logger, root, run, engSock, listen, version string, logDriv
 		},
 		RemoveTaskContainers: e.RemoveTaskContainers,
 		Events:               e.Event,
+		Overlay:              e.SyncOverlay,
 	})
 	if err != nil {
 		return err
@@ -127,6 +130,38 @@ func internalRouter(cl *swarm.Cluster) router.Router {
 		return []router.Route{
 			router.Get("/_berth/swarm/info", func(ctx context.Context, w http.ResponseWriter, _ *http.Request, _ map[string]string) error {
 				return json.NewEncoder(w).Encode(cl.Info(ctx))
+			}),
+			router.Get("/_berth/networks", func(ctx context.Context, w http.ResponseWriter, _ *http.Request, _ map[string]string) error {
+				nets, err := cl.GetNetworks(ctx)
+				if err != nil {
+					return err
+				}
+				return httputils.WriteJSON(w, http.StatusOK, nets)
+			}),
+			router.Get("/_berth/networks/{id:.*}", func(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+				n, err := cl.GetNetwork(ctx, vars["id"])
+				if err != nil {
+					return err
+				}
+				return httputils.WriteJSON(w, http.StatusOK, n)
+			}),
+			router.Post("/_berth/networks/create", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+				var req network.CreateRequest
+				if err := httputils.ReadJSON(r, &req); err != nil {
+					return err
+				}
+				id, err := cl.CreateNetwork(ctx, req)
+				if err != nil {
+					return err
+				}
+				return httputils.WriteJSON(w, http.StatusCreated, network.CreateResponse{ID: id})
+			}),
+			router.Delete("/_berth/networks/{id:.*}", func(ctx context.Context, w http.ResponseWriter, _ *http.Request, vars map[string]string) error {
+				if err := cl.RemoveNetwork(ctx, vars["id"]); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
 			}),
 			router.Get("/_berth/swarm/status", func(ctx context.Context, w http.ResponseWriter, _ *http.Request, _ map[string]string) error {
 				st, mgr := cl.Status()

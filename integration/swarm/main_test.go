@@ -93,7 +93,9 @@ func initSwarm(t *testing.T) *testutil.Daemon {
 	t.Helper()
 	d := testutil.StartDaemon(t)
 	d.LoadBusybox(t)
-	out := cli(t, d, "swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:"+freePort(t))
+	// Overlay subnets from a pool of this package's own: other packages' swarms
+	// put their bridges in the same (host) namespace at the same time.
+	out := cli(t, d, "swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:"+freePort(t), "--default-addr-pool", "10.91.0.0/16")
 	if !strings.Contains(out, "Swarm initialized: current node (") || !strings.Contains(out, "docker swarm join --token SWMTKN-") {
 		t.Fatalf("swarm init output:\n%s", out)
 	}

@@ -1,6 +1,7 @@
 package swarm
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,8 @@ func TestThreeManagers(t *testing.T) {
 		}
 	}
 
+	checkOverlay(t, ds)
+
 	// Kill whichever node leads (init's node unless an election happened).
 	lid := leaderID(t, ds[0])
 	li := -1
@@ -117,4 +120,96 @@ func leaderID(t *testing.T, d *testutil.Daemon) string {
 		}
 	}
 	return ""
+}
+
+// checkOverlay: an overlay network spans the three nodes (VXLAN between
+// their namespaces): a client task reaches every web task by address, on
+// its own node and on the others; tasks.web lists them all and the
+// service name answers with a VIP that spreads connections over them.
+func checkOverlay(t *testing.T, ds []*testutil.Daemon) {
+	t.Helper()
+	cli(t, ds[0], "network", "create", "-d", "overlay", "appnet")
+	if out := cli(t, ds[1], "network", "ls", "--filter", "name=appnet", "--format", "{{.Name}} {{.Driver}} {{.Scope}}"); out != "appnet overlay swarm" {
+		t.Errorf("network ls on another manager: %q", out)
+	}
+	if out, err := ds[0].Docker(t, "service", "create", "--name", "bad", "--network", "nosuchnet", "busybox", "true"); err == nil || !strings.Contains(out, "network nosuchnet not found") {
+		t.Errorf("service on an unknown network: %v %s", err, out)
+	}
+	cli(t, ds[0], "service", "create", "--name", "web", "--replicas", "3", "--network", "appnet", "--placement-pref", "spread=node.id",
+		"--stop-grace-period", "1s", "-d", "busybox", "sh", "-c", "hostname > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
+	cli(t, ds[0], "service", "create", "--name", "client", "--network", "appnet", "--stop-grace-period", "1s", "-d", "busybox", "sleep", "1d")
+	replicas(t, ds[0], "web", "3/3")
+	replicas(t, ds[0], "client", "1/1")
+	var client *testutil.Daemon
+	var cid string
+	for _, d := range ds {
+		if ids := taskContainers(t, d, "client"); len(ids) == 1 {
+			client, cid = d, ids[0]
+		}
+	}
+	if client == nil {
+		t.Fatal("client task container not found on any node")
+	}
+	// Each node runs one web task (spread): two are on other nodes.
+	var webIPs []string
+	for _, d := range ds {
+		for _, id := range taskContainers(t, d, "web") {
+			webIPs = append(webIPs, cli(t, d, "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", id))
+		}
+	}
+	if len(webIPs) != 3 {
+		t.Fatalf("web task addresses: %v", webIPs)
+	}
+	for _, ip := range webIPs {
+		eventually(t, client, 30*time.Second, "web task "+ip+" from the client", func() string {
+			out, err := client.Docker(t, "exec", cid, "timeout", "3", "wget", "-q", "-O", "-", "http://"+ip+"/")
+			if err != nil {
+				return out
+			}
+			return ""
+		})
+	}
+	eventually(t, client, 30*time.Second, "tasks.web lists every task", func() string {
+		out, _ := client.Docker(t, "exec", cid, "nslookup", "tasks.web")
+		for _, ip := range webIPs {
+			if !strings.Contains(out, ip) {
+				return out
+			}
+		}
+		return ""
+	})
+	vip := cli(t, ds[0], "service", "inspect", "--format", "{{range .Endpoint.VirtualIPs}}{{.Addr}}{{end}}", "web")
+	vip, _, _ = strings.Cut(vip, "/")
+	if vip == "" {
+		t.Fatal("web has no virtual IP")
+	}
+	eventually(t, client, 30*time.Second, "web resolves to its VIP", func() string {
+		out, _ := client.Docker(t, "exec", cid, "nslookup", "web")
+		if !strings.Contains(out, vip) {
+			return out
+		}
+		return ""
+	})
+	seen := map[string]bool{}
+	eventually(t, client, 30*time.Second, "the VIP spreads over the tasks", func() string {
+		// By address: busybox-static's wget cannot resolve names (its
+		// getaddrinfo needs glibc's NSS); nslookup above checked the name.
+		out, err := client.Docker(t, "exec", cid, "timeout", "3", "wget", "-q", "-O", "-", "http://"+vip+"/")
+		if err == nil {
+			seen[strings.TrimSpace(out)] = true
+		}
+		if len(seen) < 2 {
+			return fmt.Sprintf("hosts answering: %v (%v %s)", seen, err, out)
+		}
+		return ""
+	})
+	cli(t, ds[0], "service", "rm", "web", "client")
+	// The tasks go a moment after their services; until then the
+	// cluster refuses, as dockerd's does.
+	eventually(t, ds[0], 30*time.Second, "network rm", func() string {
+		if out, err := ds[0].Docker(t, "network", "rm", "appnet"); err != nil {
+			return out
+		}
+		return ""
+	})
 }

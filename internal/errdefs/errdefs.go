@@ -99,3 +99,25 @@ func IsUnauthorized(err error) bool     { return errors.Is(err, ErrUnauthorized)
 func Unauthorized(format string, args ...any) error {
 	return wrap(ErrUnauthorized, nil, format, args...)
 }
+
+// FromStatus classes an error a peer answered with HTTP status code, so it
+// maps back to the same code here.
+func FromStatus(code int, msg string) error {
+	switch code {
+	case 400:
+		return InvalidParameter("%s", msg)
+	case 401:
+		return Unauthorized("%s", msg)
+	case 403:
+		return Forbidden("%s", msg)
+	case 404:
+		return NotFound("%s", msg)
+	case 409:
+		return Conflict("%s", msg)
+	case 501:
+		return NotImplemented("%s", msg)
+	case 503:
+		return Unavailable("%s", msg)
+	}
+	return errors.New(msg)
+}

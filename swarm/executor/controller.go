@@ -71,6 +71,9 @@ func (c *controller) Prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := c.e.ensureOverlays(ctx, t.ID, overlayAttachments(t)); err != nil {
+		return err
+	}
 	if _, err := c.e.cfg.Containers.ContainerCreate(ctx, c.name(), createRequest(t, mounts)); err != nil {
 		if errdefs.IsConflict(err) {
 			return exec.ErrTaskPrepared
@@ -299,6 +302,9 @@ func (c *controller) Remove(ctx context.Context) error {
 	}
 	if ferr := c.e.removeFiles(t.ID); err == nil {
 		err = ferr
+	}
+	if err == nil {
+		c.e.releaseOverlays(ctx, t.ID, overlayAttachments(t))
 	}
 	return err
 }

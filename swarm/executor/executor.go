@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	crouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
@@ -59,6 +60,7 @@ type Config struct {
 	Containers Containers
 	Images     Images
 	Ingress    Ingress
+	Overlay    Overlay
 	// SecretsDir holds one tmpfs per task for its secrets and configs.
 	SecretsDir    string
 	Hostname      string
@@ -78,11 +80,14 @@ type Executor struct {
 
 	mu   sync.Mutex
 	node *api.NodeDescription
+	// netUsers: overlay network ID -> IDs of the tasks using it here.
+	netUsers   map[string]map[string]bool
+	overlayGen atomic.Uint64
 }
 
 // New returns an executor over cfg.
 func New(cfg Config) *Executor {
-	return &Executor{cfg: cfg, deps: agent.NewDependencyManager(nil)}
+	return &Executor{cfg: cfg, deps: agent.NewDependencyManager(nil), netUsers: map[string]map[string]bool{}}
 }
 
 // Describe reports this node to the managers: the scheduler filters on

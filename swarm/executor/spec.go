@@ -142,17 +142,12 @@ func createRequest(t *api.Task, extraMounts []mount.Mount) *container.CreateRequ
 	hc.Mounts = append(hc.Mounts, extraMounts...)
 	hc.PortBindings, cfg.ExposedPorts = hostPorts(t)
 	nc := &network.NetworkingConfig{}
-	// Networks the service names are this node's networks; the service
-	// name (and tasks.<name>) resolve to its tasks' addresses there (DNS
-	// round robin: there are no VIPs).
-	if nets := t.Spec.Networks; len(nets) > 0 {
-		hc.NetworkMode = container.NetworkMode(nets[0].Target)
-		nc.EndpointsConfig = map[string]*network.EndpointSettings{}
-		svc := t.ServiceAnnotations.Name
-		for _, n := range nets {
-			aliases := append([]string{svc, "tasks." + svc}, n.Aliases...)
-			nc.EndpointsConfig[n.Target] = &network.EndpointSettings{Aliases: aliases, DriverOpts: n.DriverAttachmentOpts}
-		}
+	// The task's allocated overlay networks, its first one primary; the
+	// service name, its aliases and tasks.<name> resolve through the
+	// cluster's records (network.SetOverlayServices), not endpoint aliases.
+	if atts := overlayAttachments(t); len(atts) > 0 {
+		hc.NetworkMode = container.NetworkMode(atts[0].net.ID)
+		nc.EndpointsConfig = endpoints(atts)
 	}
 	return &container.CreateRequest{Config: cfg, HostConfig: hc, NetworkingConfig: nc}
 }
