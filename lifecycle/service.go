@@ -65,8 +65,8 @@ type Service struct {
 	net    *network.Manager // nil when the default bridge is disabled
 	// swarmNets: the cluster's networks (swarmnets.go); nil outside swarm.
 	swarmNets SwarmNetworks
-	events *events.Bus
-	vols   Volumes // nil: volume mounts answer not implemented
+	events    *events.Bus
+	vols      Volumes // nil: volume mounts answer not implemented
 
 	// stopping is set once the daemon shuts down: exits then are not
 	// restarts nor manual stops.

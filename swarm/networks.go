@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/berth-project/berth/internal/errdefs"
+	gogotypes "github.com/gogo/protobuf/types"
 	networktypes "github.com/moby/moby/api/types/network"
 	"github.com/moby/swarmkit/v2/api"
-	gogotypes "github.com/gogo/protobuf/types"
 )
 
 // The cluster's networks: `network create -d overlay` on a manager lands
