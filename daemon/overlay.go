@@ -22,6 +22,7 @@ type overlaySync struct {
 	Local    netip.Addr
 	Networks []struct {
 		ID       string
+		Ingress  bool
 		Peers    []netip.Addr
 		Services []network.ServiceRecord
 	}
@@ -58,6 +59,23 @@ func (d *Daemon) overlayRouter() router.Router {
 				w.WriteHeader(http.StatusNoContent)
 				return nil
 			}),
+			router.Post("/_berth/overlay/ingress-addr", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
+				var req struct {
+					ID   string
+					Addr netip.Prefix
+				}
+				if err := httputils.ReadJSON(r, &req); err != nil {
+					return err
+				}
+				if !req.Addr.IsValid() || !req.Addr.Addr().Is4() {
+					return errdefs.InvalidParameter("overlay: an IPv4 ingress address is required")
+				}
+				if err := d.net.SetIngressAddr(ctx, req.ID, req.Addr); err != nil {
+					return err
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return nil
+			}),
 			router.Post("/_berth/overlay/sync", func(ctx context.Context, w http.ResponseWriter, r *http.Request, _ map[string]string) error {
 				var req overlaySync
 				if err := httputils.ReadJSON(r, &req); err != nil {
@@ -68,7 +86,11 @@ func (d *Daemon) overlayRouter() router.Router {
 					if err := d.net.SetOverlayPeers(ctx, n.ID, req.Local, n.Peers); err != nil {
 						errs = append(errs, err)
 					}
-					if err := d.net.SetOverlayServices(ctx, n.ID, n.Services); err != nil {
+					set := d.net.SetOverlayServices
+					if n.Ingress {
+						set = d.net.SetIngressServices
+					}
+					if err := set(ctx, n.ID, n.Services); err != nil {
 						errs = append(errs, err)
 					}
 				}

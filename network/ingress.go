@@ -41,6 +41,14 @@ type IngressPort struct {
 type ingressService struct {
 	ports    []IngressPort
 	backends []netip.Addr
+	// remote: the service's tasks on other nodes (ingress overlay
+	// addresses), sorted.
+	remote []netip.Addr
+}
+
+// all is every backend, local ones first.
+func (s *ingressService) all() []netip.Addr {
+	return append(slices.Clone(s.backends), s.remote...)
 }
 
 // ingressChain is the regular chain of our inet table holding the rules.
@@ -102,12 +110,70 @@ func (m *Manager) AddIngressBackend(ctx context.Context, service string, ports [
 	if m.cfg.DisableIPTables {
 		return errdefs.NotImplemented("ingress routing mesh with --iptables=false: not implemented")
 	}
+	next := &ingressService{ports: slices.Clone(ports)}
+	if old := m.ingress[service]; old != nil {
+		next.backends, next.remote = slices.Clone(old.backends), old.remote
+	}
+	if !slices.Contains(next.backends, backend) {
+		next.backends = append(next.backends, backend)
+	}
+	return m.setIngressLocked(ctx, service, next)
+}
+
+// SetIngressRemote sets the backends of the service on other nodes: the
+// tasks' addresses on the ingress overlay, reached through this node's
+// ingress bridge (SetIngressAddr). Empty remote with no local backend
+// closes the ports.
+func (m *Manager) SetIngressRemote(ctx context.Context, service string, ports []IngressPort, remote []netip.Addr) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cfg.DisableIPTables {
+		return nil
+	}
 	old := m.ingress[service]
-	var backends []netip.Addr
+	remote = slices.Clone(remote)
+	sortAddrs(remote)
+	if old != nil && slices.Equal(old.remote, remote) && slices.Equal(old.ports, ports) {
+		return nil
+	}
+	if len(remote) > 0 {
+		if err := validateIngress(service, ports, remote[0]); err != nil {
+			return err
+		}
+	}
+	next := &ingressService{ports: slices.Clone(ports), remote: remote}
+	if old != nil {
+		next.backends = old.backends
+		if len(ports) == 0 {
+			next.ports = old.ports
+		}
+	}
+	if len(next.backends) == 0 && len(next.remote) == 0 {
+		if old == nil {
+			return nil
+		}
+		delete(m.ingress, service)
+		if err := m.applyIngress(ctx); err != nil {
+			m.restoreIngress(ctx, service, old)
+			return err
+		}
+		for _, p := range old.ports {
+			m.ports.release(p.Proto, netip.Addr{}, p.Published)
+		}
+		return nil
+	}
+	return m.setIngressLocked(ctx, service, next)
+}
+
+// setIngressLocked makes next the service's state: ports it adds are
+// reserved (a port already published by a container or another service
+// is a PortAllocatedError and nothing changes), ports it drops released;
+// m.mu held.
+func (m *Manager) setIngressLocked(ctx context.Context, service string, next *ingressService) error {
+	old := m.ingress[service]
 	var prevPorts []IngressPort
 	if old != nil {
 		prevPorts = old.ports
-		backends = slices.Clone(old.backends)
 	}
 	var taken, dropped []IngressPort
 	release := func(ps []IngressPort) {
@@ -115,7 +181,7 @@ func (m *Manager) AddIngressBackend(ctx context.Context, service string, ports [
 			m.ports.release(p.Proto, netip.Addr{}, p.Published)
 		}
 	}
-	for _, p := range ports {
+	for _, p := range next.ports {
 		if hasIngressPort(prevPorts, p) {
 			continue
 		}
@@ -127,17 +193,14 @@ func (m *Manager) AddIngressBackend(ctx context.Context, service string, ports [
 		taken = append(taken, p)
 	}
 	for _, p := range prevPorts {
-		if !hasIngressPort(ports, p) {
+		if !hasIngressPort(next.ports, p) {
 			dropped = append(dropped, p)
 		}
-	}
-	if !slices.Contains(backends, backend) {
-		backends = append(backends, backend)
 	}
 	if m.ingress == nil {
 		m.ingress = map[string]*ingressService{}
 	}
-	m.ingress[service] = &ingressService{ports: slices.Clone(ports), backends: backends}
+	m.ingress[service] = next
 	if err := m.applyIngress(ctx); err != nil {
 		m.restoreIngress(ctx, service, old)
 		release(taken)
@@ -160,8 +223,8 @@ func (m *Manager) removeIngressBackendLocked(ctx context.Context, service string
 	if old == nil || !slices.Contains(old.backends, backend) {
 		return nil
 	}
-	next := &ingressService{ports: old.ports, backends: slices.DeleteFunc(slices.Clone(old.backends), func(a netip.Addr) bool { return a == backend })}
-	if len(next.backends) == 0 {
+	next := &ingressService{ports: old.ports, remote: old.remote, backends: slices.DeleteFunc(slices.Clone(old.backends), func(a netip.Addr) bool { return a == backend })}
+	if len(next.backends) == 0 && len(next.remote) == 0 {
 		delete(m.ingress, service)
 	} else {
 		m.ingress[service] = next
@@ -170,7 +233,7 @@ func (m *Manager) removeIngressBackendLocked(ctx context.Context, service string
 		m.restoreIngress(ctx, service, old)
 		return err
 	}
-	if len(next.backends) == 0 {
+	if len(next.backends) == 0 && len(next.remote) == 0 {
 		// After the rules are gone: the port is never reachable while
 		// unreserved.
 		for _, p := range old.ports {
@@ -234,20 +297,24 @@ func (m *Manager) ingressRules() []string {
 
 // renderIngressRules is one rule per published port of the service.
 func renderIngressRules(name string, s *ingressService) []string {
-	if s == nil || len(s.backends) == 0 {
+	if s == nil {
+		return nil
+	}
+	backends := s.all()
+	if len(backends) == 0 {
 		return nil
 	}
 	out := make([]string, 0, len(s.ports))
 	for _, p := range s.ports {
 		var to string
-		if len(s.backends) == 1 {
-			to = s.backends[0].String()
+		if len(backends) == 1 {
+			to = backends[0].String()
 		} else {
-			els := make([]string, len(s.backends))
-			for i, b := range s.backends {
+			els := make([]string, len(backends))
+			for i, b := range backends {
 				els[i] = fmt.Sprintf("%d : %s", i, b)
 			}
-			to = fmt.Sprintf("numgen inc mod %d map { %s }", len(s.backends), strings.Join(els, ", "))
+			to = fmt.Sprintf("numgen inc mod %d map { %s }", len(backends), strings.Join(els, ", "))
 		}
 		out = append(out, fmt.Sprintf("meta nfproto ipv4 %s dport %d dnat ip to %s : %d comment %q",
 			p.Proto, p.Published, to, p.Target, "ingress "+nftCommentSafe(name)))

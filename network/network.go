@@ -313,8 +313,10 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	var errs []error
 	if !m.cfg.DisableIPTables {
 		m.userRules(ctx) // saves them to StateDir
-		if err := nftDeleteTable(ctx, m.cfg.NftTable); err != nil {
-			errs = append(errs, err)
+		for _, t := range []string{m.cfg.NftTable, m.overlayARPTable(), m.meshTable()} {
+			if err := nftDeleteTable(ctx, t); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if err := removeForward(ctx, m.fwdChain); err != nil {
 			errs = append(errs, err)
@@ -328,6 +330,9 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 	for _, n := range m.sortedNets() {
 		if n.drv == nil {
 			continue
+		}
+		if n.rec.Overlay {
+			_ = delLink(vxlanName(n.id))
 		}
 		if err := n.drv.Teardown(ctx); err != nil {
 			errs = append(errs, err)

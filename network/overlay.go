@@ -49,10 +49,13 @@ type OverlayNetwork struct {
 // resolve to the VIP (or, without one, to the tasks), tasks.<name> to the
 // tasks' addresses.
 type ServiceRecord struct {
+	ID      string
 	Name    string
 	Aliases []string
 	VIP     netip.Addr
 	Tasks   []netip.Addr
+	// Ports: the service's routing-mesh ports (ingress network only).
+	Ports []IngressPort
 }
 
 // overlayState is a node's in-memory state of an overlay network.
@@ -60,6 +63,10 @@ type overlayState struct {
 	local    netip.Addr
 	peers    map[netip.Addr]bool
 	services []ServiceRecord
+	// lbAddr: this node's address on the ingress overlay; meshSvcs: the
+	// services given remote backends through it.
+	lbAddr   netip.Prefix
+	meshSvcs map[string]bool
 }
 
 // EnsureOverlay makes the overlay network present on this node; an
@@ -290,6 +297,9 @@ func (m *Manager) teardownOverlay(ctx context.Context, n *netw) {
 	_ = delLink(vxlanName(n.id))
 	if !m.cfg.DisableIPTables {
 		_ = m.syncOverlayARP(ctx)
+		if n.ov != nil && n.ov.lbAddr.IsValid() {
+			_ = m.syncMesh(ctx)
+		}
 	}
 }
 
@@ -401,4 +411,105 @@ func (m *Manager) applyVIPs(ctx context.Context, containerID string) error {
 		return fmt.Errorf("service VIPs in %s: %v: %s", containerID, err, strings.TrimSpace(stderr.String()))
 	}
 	return nil
+}
+
+// SetIngressAddr gives this node its own address on the ingress overlay
+// id (the cluster's load-balancer attachment of the node): connections the
+// ingress load balancer sends to tasks on other nodes leave from it, so
+// the replies come back here.
+func (m *Manager) SetIngressAddr(ctx context.Context, id string, addr netip.Prefix) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := m.nets[id]
+	if n == nil || !n.rec.Overlay {
+		return errdefs.NotFound("network %s not found", id)
+	}
+	st := m.overlay(n)
+	if st.lbAddr == addr {
+		return nil
+	}
+	link, err := netlink.LinkByName(n.iface)
+	if err != nil {
+		return fmt.Errorf("ingress: bridge %s: %w", n.iface, err)
+	}
+	if st.lbAddr.IsValid() {
+		_ = netlink.AddrDel(link, &netlink.Addr{IPNet: prefixToIPNet(st.lbAddr)})
+	}
+	if err := netlink.AddrReplace(link, &netlink.Addr{IPNet: prefixToIPNet(addr), Flags: unix.IFA_F_NODAD}); err != nil {
+		return fmt.Errorf("ingress: address %s on %s: %w", addr, n.iface, err)
+	}
+	st.lbAddr = addr
+	if m.cfg.DisableIPTables {
+		return nil
+	}
+	return m.syncMesh(ctx)
+}
+
+// meshTable holds the routing mesh's source NAT.
+func (m *Manager) meshTable() string { return m.cfg.NftTable + "-mesh" }
+
+// syncMesh renders the source NAT of every ingress bridge: what the load
+// balancer forwards to another node's task leaves with the node's own
+// ingress address; m.mu held. Priority 99 runs it before the main
+// table's masquerade (a connection is NATed once).
+func (m *Manager) syncMesh(ctx context.Context) error {
+	var rules strings.Builder
+	for _, n := range m.nets {
+		if n.ov != nil && n.ov.lbAddr.IsValid() {
+			fmt.Fprintf(&rules, "\t\toifname %q ct status dnat snat ip to %s\n", n.iface, n.ov.lbAddr.Addr())
+		}
+	}
+	t := m.meshTable()
+	script := fmt.Sprintf("table ip %s {}\ndelete table ip %s\n", t, t)
+	if rules.Len() > 0 {
+		script += fmt.Sprintf("table ip %s {\n\tchain postrouting {\n\t\ttype nat hook postrouting priority 99; policy accept;\n%s\t}\n}\n", t, rules.String())
+	}
+	return nftApply(ctx, script)
+}
+
+// SetIngressServices makes the routing mesh of ingress overlay id reach
+// the services' tasks on other nodes: each record's tasks that are not
+// this node's own endpoints become remote backends of its ports.
+func (m *Manager) SetIngressServices(ctx context.Context, id string, recs []ServiceRecord) error {
+	m.mu.Lock()
+	n := m.nets[id]
+	if n == nil || !n.rec.Overlay {
+		m.mu.Unlock()
+		return nil
+	}
+	local := map[netip.Addr]bool{}
+	for k, ep := range m.eps {
+		if k.net == id && ep.IP.IsValid() {
+			local[ep.IP.Addr()] = true
+		}
+	}
+	st := m.overlay(n)
+	prev := st.meshSvcs
+	st.meshSvcs = map[string]bool{}
+	m.mu.Unlock()
+	var errs []error
+	for _, r := range recs {
+		if r.ID == "" || len(r.Ports) == 0 {
+			continue
+		}
+		var remote []netip.Addr
+		for _, t := range r.Tasks {
+			if !local[t] {
+				remote = append(remote, t)
+			}
+		}
+		m.mu.Lock()
+		st.meshSvcs[r.ID] = true
+		m.mu.Unlock()
+		errs = append(errs, m.SetIngressRemote(ctx, r.ID, r.Ports, remote))
+	}
+	for svc := range prev {
+		m.mu.Lock()
+		still := st.meshSvcs[svc]
+		m.mu.Unlock()
+		if !still {
+			errs = append(errs, m.SetIngressRemote(ctx, svc, nil, nil))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/moby/swarmkit/v2/api"
@@ -35,6 +36,7 @@ type Catalog struct {
 // CatalogNetwork is one overlay network.
 type CatalogNetwork struct {
 	ID       string
+	Ingress  bool // the routing mesh's network
 	Peers    []netip.Addr // data-path addresses of the nodes with tasks on it
 	Services []ServiceRecord
 }
@@ -42,10 +44,32 @@ type CatalogNetwork struct {
 // ServiceRecord is one service on a network (network.ServiceRecord has the
 // same shape).
 type ServiceRecord struct {
+	ID      string
 	Name    string
 	Aliases []string
 	VIP     netip.Addr
 	Tasks   []netip.Addr
+	Ports   []MeshPort `json:",omitempty"` // ingress network: the published ports
+}
+
+// MeshPort is one routing-mesh port (network.IngressPort's shape).
+type MeshPort struct {
+	Proto     string
+	Published uint16
+	Target    uint16
+}
+
+func meshPorts(s *api.Service) []MeshPort {
+	if s.Endpoint == nil {
+		return nil
+	}
+	var out []MeshPort
+	for _, p := range s.Endpoint.Ports {
+		if p.PublishMode == api.PublishModeIngress && p.PublishedPort != 0 {
+			out = append(out, MeshPort{Proto: strings.ToLower(p.Protocol.String()), Published: uint16(p.PublishedPort), Target: uint16(p.TargetPort)})
+		}
+	}
+	return out
 }
 
 // OverlaySync is what a node's daemon is told.
@@ -80,6 +104,16 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	netList, err := cc.ListNetworks(ctx, &api.ListNetworksRequest{})
+	if err != nil {
+		return nil, err
+	}
+	ingress := map[string]bool{}
+	for _, n := range netList.Networks {
+		if networkallocator.IsIngressNetwork(n) {
+			ingress[n.ID] = true
+		}
+	}
 	type netAcc struct {
 		peers map[netip.Addr]bool
 		svcs  map[string]*ServiceRecord
@@ -99,7 +133,10 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 		}
 		for _, vip := range s.Endpoint.VirtualIPs {
 			na := acc(vip.NetworkID)
-			r := &ServiceRecord{Name: s.Spec.Annotations.Name, VIP: vipAddr(vip.Addr)}
+			r := &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name, VIP: vipAddr(vip.Addr)}
+			if ingress[vip.NetworkID] {
+				r.VIP, r.Ports = netip.Addr{}, meshPorts(s)
+			}
 			for _, nc := range s.Spec.Task.Networks {
 				if nc.Target == vip.NetworkID {
 					r.Aliases = append(r.Aliases, nc.Aliases...)
@@ -117,7 +154,7 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 			if t.DesiredState <= api.TaskStateRunning && t.Status.State <= api.TaskStateRunning && addr[t.NodeID].IsValid() {
 				na.peers[addr[t.NodeID]] = true
 			}
-			if t.Status.State != api.TaskStateRunning || t.DesiredState != api.TaskStateRunning || networkallocator.IsIngressNetwork(att.Network) {
+			if t.Status.State != api.TaskStateRunning || t.DesiredState != api.TaskStateRunning {
 				continue
 			}
 			ip := attachmentAddr(att)
@@ -130,7 +167,10 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 				if s == nil {
 					continue
 				}
-				r = &ServiceRecord{Name: s.Spec.Annotations.Name}
+				r = &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name}
+				if ingress[att.Network.ID] {
+					r.Ports = meshPorts(s)
+				}
 				for _, nc := range s.Spec.Task.Networks {
 					if nc.Target == att.Network.ID {
 						r.Aliases = append(r.Aliases, nc.Aliases...)
@@ -143,7 +183,12 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 	}
 	cat := &Catalog{}
 	for id, na := range nets {
-		cn := CatalogNetwork{ID: id}
+		cn := CatalogNetwork{ID: id, Ingress: ingress[id]}
+		if cn.Ingress { // every node balances to every task
+			for _, a := range addr {
+				na.peers[a] = true
+			}
+		}
 		for p := range na.peers {
 			cn.Peers = append(cn.Peers, p)
 		}

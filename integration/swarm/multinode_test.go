@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,7 @@ func TestThreeManagers(t *testing.T) {
 	}
 
 	checkOverlay(t, ds)
+	checkMesh(t, ds)
 
 	// Kill whichever node leads (init's node unless an election happened).
 	lid := leaderID(t, ds[0])
@@ -212,4 +214,36 @@ func checkOverlay(t *testing.T, ds []*testutil.Daemon) {
 		}
 		return ""
 	})
+}
+
+// checkMesh: a published port answers on every node, the nodes without
+// the service's only task included (routing mesh over the ingress
+// overlay); it closes everywhere when the service goes.
+func checkMesh(t *testing.T, ds []*testutil.Daemon) {
+	t.Helper()
+	id0 := cli(t, ds[0], "info", "--format", "{{.Swarm.NodeID}}")
+	cli(t, ds[0], "service", "create", "--name", "mesh", "-p", "8080:80", "--constraint", "node.id=="+id0,
+		"--stop-grace-period", "1s", "-d", "busybox", "sh", "-c", "echo meshed > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
+	replicas(t, ds[0], "mesh", "1/1")
+	get := func(d *testutil.Daemon) (string, error) {
+		out, err := exec.Command("nsenter", "--net=/run/netns/"+d.NetNS, "busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8080/").CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	for i, d := range ds {
+		eventually(t, d, 30*time.Second, fmt.Sprintf("published port on node %d", i), func() string {
+			if out, err := get(d); err != nil || out != "meshed" {
+				return fmt.Sprintf("%v %q", err, out)
+			}
+			return ""
+		})
+	}
+	cli(t, ds[0], "service", "rm", "mesh")
+	for i, d := range ds {
+		eventually(t, d, 30*time.Second, fmt.Sprintf("port closed on node %d", i), func() string {
+			if out, err := get(d); err == nil {
+				return "still answers: " + out
+			}
+			return ""
+		})
+	}
 }

@@ -127,9 +127,11 @@ func (e *Executor) Describe(ctx context.Context) (*api.NodeDescription, error) {
 	return d, nil
 }
 
-// Configure has nothing to apply: overlay attachments of the node are not
-// implemented.
-func (e *Executor) Configure(ctx context.Context, node *api.Node) error { return nil }
+// Configure applies the node's own network attachments: its address on
+// the ingress network (the routing mesh).
+func (e *Executor) Configure(ctx context.Context, node *api.Node) error {
+	return e.configureIngress(ctx, node)
+}
 
 // SetNetworkBootstrapKeys: no encrypted overlay (not implemented) needs them.
 func (e *Executor) SetNetworkBootstrapKeys([]*api.EncryptionKey) error { return nil }

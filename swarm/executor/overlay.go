@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"net/netip"
+	"sort"
 	"strconv"
 
 	"github.com/moby/moby/api/types/network"
@@ -29,11 +30,14 @@ type OverlayNetwork struct {
 type Overlay interface {
 	EnsureOverlay(ctx context.Context, n OverlayNetwork) error
 	ReleaseOverlay(ctx context.Context, id string) error
+	// SetIngressAddr gives the node its address on the ingress network.
+	SetIngressAddr(ctx context.Context, id string, addr netip.Prefix) error
 }
 
 // taskAttachment is one allocated overlay attachment of a task.
 type taskAttachment struct {
 	net     OverlayNetwork
+	ingress bool // the routing mesh's network
 	addr    netip.Addr
 	aliases []string
 	opts    map[string]string
@@ -46,31 +50,81 @@ func overlayAttachments(t *api.Task) []taskAttachment {
 	var out []taskAttachment
 	for _, na := range t.Networks {
 		n := na.Network
-		if n == nil || networkallocator.IsIngressNetwork(n) || n.IPAM == nil || len(n.IPAM.Configs) == 0 {
+		if n == nil || n.IPAM == nil || len(n.IPAM.Configs) == 0 {
 			continue
 		}
-		var addr netip.Addr
+		ov, addr := overlayNetwork(n), netip.Addr{}
 		for _, a := range na.Addresses {
 			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
 				addr = p.Addr()
 				break
 			}
 		}
-		ov := OverlayNetwork{ID: n.ID, Name: n.Spec.Annotations.Name, Labels: n.Spec.Annotations.Labels,
-			Internal: n.Spec.Internal, Attachable: n.Spec.Attachable}
+		out = append(out, taskAttachment{net: ov, ingress: networkallocator.IsIngressNetwork(n), addr: addr, aliases: na.Aliases, opts: na.DriverAttachmentOpts})
+	}
+	// The first network the service names is the primary one; the
+	// ingress network never is (a task only on it stays on the default
+	// bridge, as a dockerd task has its docker_gwbridge).
+	sort.SliceStable(out, func(i, j int) bool { return !out[i].ingress && out[j].ingress })
+	return out
+}
+
+func overlayNetwork(n *api.Network) OverlayNetwork {
+	ov := OverlayNetwork{ID: n.ID, Name: n.Spec.Annotations.Name, Labels: n.Spec.Annotations.Labels,
+		Internal: n.Spec.Internal, Attachable: n.Spec.Attachable}
+	if n.IPAM != nil {
 		for _, c := range n.IPAM.Configs {
 			if c.Family != api.IPAMConfig_IPV6 && ov.Subnet == "" {
 				ov.Subnet, ov.Gateway = c.Subnet, c.Gateway
 			}
 		}
-		if n.DriverState != nil {
-			if v, err := strconv.ParseUint(n.DriverState.Options[vxlanIDOption], 10, 32); err == nil {
-				ov.VNI = uint32(v)
-			}
-		}
-		out = append(out, taskAttachment{net: ov, addr: addr, aliases: na.Aliases, opts: na.DriverAttachmentOpts})
 	}
-	return out
+	if n.DriverState != nil {
+		if v, err := strconv.ParseUint(n.DriverState.Options[vxlanIDOption], 10, 32); err == nil {
+			ov.VNI = uint32(v)
+		}
+	}
+	return ov
+}
+
+// nodeUser marks the node's own use of the ingress network, which no
+// task's removal ends.
+const nodeUser = "\x00node"
+
+// configureIngress makes the ingress network present with this node's
+// load-balancer address (the allocator's attachment of the node), so the
+// node forwards its published ports to tasks on every node.
+func (e *Executor) configureIngress(ctx context.Context, node *api.Node) error {
+	if e.cfg.Overlay == nil || node == nil {
+		return nil
+	}
+	for _, na := range node.Attachments {
+		if na.Network == nil || !networkallocator.IsIngressNetwork(na.Network) || len(na.Addresses) == 0 {
+			continue
+		}
+		p, err := netip.ParsePrefix(na.Addresses[0])
+		if err != nil {
+			continue
+		}
+		ov := overlayNetwork(na.Network)
+		if ov.VNI == 0 || ov.Subnet == "" {
+			continue
+		}
+		e.mu.Lock()
+		if e.netUsers[ov.ID] == nil {
+			e.netUsers[ov.ID] = map[string]bool{}
+		}
+		e.netUsers[ov.ID][nodeUser] = true
+		e.mu.Unlock()
+		if err := e.cfg.Overlay.EnsureOverlay(ctx, ov); err != nil {
+			return err
+		}
+		if err := e.cfg.Overlay.SetIngressAddr(ctx, ov.ID, p); err != nil {
+			return err
+		}
+		e.overlayGen.Add(1)
+	}
+	return nil
 }
 
 // endpoints is the create request's networking for the attachments.

@@ -146,7 +146,9 @@ func createRequest(t *api.Task, extraMounts []mount.Mount) *container.CreateRequ
 	// service name, its aliases and tasks.<name> resolve through the
 	// cluster's records (network.SetOverlayServices), not endpoint aliases.
 	if atts := overlayAttachments(t); len(atts) > 0 {
-		hc.NetworkMode = container.NetworkMode(atts[0].net.ID)
+		if !atts[0].ingress {
+			hc.NetworkMode = container.NetworkMode(atts[0].net.ID)
+		}
 		nc.EndpointsConfig = endpoints(atts)
 	}
 	return &container.CreateRequest{Config: cfg, HostConfig: hc, NetworkingConfig: nc}
