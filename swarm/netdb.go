@@ -36,7 +36,7 @@ type Catalog struct {
 // CatalogNetwork is one overlay network.
 type CatalogNetwork struct {
 	ID       string
-	Ingress  bool // the routing mesh's network
+	Ingress  bool         // the routing mesh's network
 	Peers    []netip.Addr // data-path addresses of the nodes with tasks on it
 	Services []ServiceRecord
 }
