@@ -2,7 +2,6 @@ package swarm
 
 import (
 	"context"
-	"strings"
 
 	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	"github.com/berth-project/berth/internal/errdefs"
@@ -258,9 +257,6 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
 	}
-	if err := unpublishedIngress(&gs); err != nil {
-		return nil, err
-	}
 	if err := c.resolveNetworks(ctx, cc, &gs); err != nil {
 		return nil, err
 	}
@@ -276,21 +272,6 @@ func (c *Cluster) CreateService(ctx context.Context, spec types.ServiceSpec, enc
 	return &types.ServiceCreateResponse{ID: r.Service.ID}, nil
 }
 
-// unpublishedIngress refuses routing-mesh ports with no published port:
-// SwarmKit would pick one, but the node-local load balancer only learns
-// ports given in the spec (not implemented).
-func unpublishedIngress(s *api.ServiceSpec) error {
-	if s.Endpoint == nil {
-		return nil
-	}
-	for _, p := range s.Endpoint.Ports {
-		if p.PublishMode == api.PublishModeIngress && p.PublishedPort == 0 {
-			return errdefs.NotImplemented("ingress port %d/%s without a published port is not implemented: give one (-p PUBLISHED:%d)", p.TargetPort, strings.ToLower(p.Protocol.String()), p.TargetPort)
-		}
-	}
-	return nil
-}
-
 // UpdateService is POST /services/{id}/update.
 func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64, spec types.ServiceSpec, opts swarmrouter.ServiceUpdateOptions) (*types.ServiceUpdateResponse, error) {
 	cc, err := c.manager()
@@ -304,9 +285,6 @@ func (c *Cluster) UpdateService(ctx context.Context, ref string, version uint64,
 	gs, err := convert.ServiceSpecToGRPC(spec)
 	if err != nil {
 		return nil, errdefs.InvalidParameter("%s", err.Error())
-	}
-	if err := unpublishedIngress(&gs); err != nil {
-		return nil, err
 	}
 	if err := c.resolveNetworks(ctx, cc, &gs); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package swarm
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,9 +46,28 @@ func TestIngressPublishedPort(t *testing.T) {
 		return "still answering"
 	})
 	cli(t, d, "service", "rm", "web")
-	if out, err := d.Docker(t, "service", "create", "-d", "--name", "auto", "-p", "80", "busybox", "sleep", "1d"); err == nil || !strings.Contains(out, "not implemented") {
-		t.Errorf("ingress port without a published port: %v %s", err, out)
+	// -p 80: the cluster picks the published port (30000 and up), as
+	// dockerd's does.
+	cli(t, d, "service", "create", "-d", "--name", "auto", "-p", "80", "--stop-grace-period", "1s",
+		"busybox", "sh", "-c", "mkdir -p /www && echo auto > /www/index.html && exec httpd -f -p 80 -h /www")
+	replicas(t, d, "auto", "1/1")
+	pub := cli(t, d, "service", "inspect", "--format", "{{range .Endpoint.Ports}}{{.PublishedPort}}{{end}}", "auto")
+	if n, err := strconv.Atoi(pub); err != nil || n < 30000 || n > 32767 {
+		t.Fatalf("published port picked: %q", pub)
 	}
+	eventually(t, d, 30*time.Second, "the picked port answers", func() string {
+		resp, err := c.Get("http://127.0.0.1:" + pub + "/")
+		if err != nil {
+			return err.Error()
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.TrimSpace(string(b)) != "auto" {
+			return string(b)
+		}
+		return ""
+	})
+	cli(t, d, "service", "rm", "auto")
 }
 
 func keys(m map[string]bool) []string {
