@@ -163,10 +163,20 @@ func (c *Cluster) startNode(ctx context.Context, st state, extra node.Config, un
 		err := n.Err(nctx)
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if c.node == n && err != nil && !errors.Is(err, context.Canceled) {
-			c.lastErr = err
-			c.cfg.Logger.Error("swarm: node stopped", "err", err)
+		if c.node != n || err == nil || errors.Is(err, context.Canceled) {
+			return
 		}
+		if errors.Is(err, node.ErrInvalidUnlockKey) {
+			// An autolocked manager after a restart: it waits for
+			// `swarm unlock`, as dockerd's does.
+			c.node, c.control, c.logs, c.conn = nil, nil, nil, nil
+			c.locked = true
+			cancel()
+			c.cfg.Logger.Warn("swarm: the node is locked; use swarm unlock")
+			return
+		}
+		c.lastErr = err
+		c.cfg.Logger.Error("swarm: node stopped", "err", err)
 	}()
 	return nil
 }

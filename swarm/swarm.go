@@ -2,6 +2,7 @@ package swarm
 
 import (
 	"context"
+	"time"
 
 	swarmrouter "github.com/berth-project/berth/apiserver/router/swarm"
 	"github.com/berth-project/berth/internal/errdefs"
@@ -9,6 +10,7 @@ import (
 	types "github.com/moby/moby/api/types/swarm"
 	"github.com/moby/swarmkit/v2/api"
 	"github.com/moby/swarmkit/v2/manager/encryption"
+	"github.com/moby/swarmkit/v2/node"
 )
 
 func (c *Cluster) cluster(ctx context.Context, cc api.ControlClient) (*api.Cluster, error) {
@@ -95,5 +97,43 @@ func (c *Cluster) Unlock(ctx context.Context, req types.UnlockRequest) error {
 	if !locked {
 		return errdefs.Unavailable("%s", errNoSwarm)
 	}
-	return errdefs.NotImplemented("swarm unlock after a daemon restart is not implemented")
+	key, err := encryption.ParseHumanReadableKey(req.UnlockKey)
+	if err != nil {
+		return errdefs.InvalidParameter("invalid key provided")
+	}
+	c.mu.Lock()
+	if c.node != nil || !c.locked {
+		c.mu.Unlock()
+		return errdefs.Unavailable("swarm is not locked")
+	}
+	st := c.st
+	if err := c.startNode(ctx, st, node.Config{}, key); err != nil {
+		c.mu.Unlock()
+		return err
+	}
+	n := c.node
+	c.mu.Unlock()
+	deadline := time.Now().Add(readyTimeout)
+	for ready := false; !ready && time.Now().Before(deadline); {
+		select {
+		case <-n.Ready():
+			ready = true
+		case <-time.After(100 * time.Millisecond):
+			c.mu.RLock()
+			gone := c.node != n
+			c.mu.RUnlock()
+			if gone {
+				deadline = time.Now()
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.node != n { // the key did not decrypt: locked again
+		return errdefs.InvalidParameter("swarm could not be unlocked: invalid key provided")
+	}
+	c.locked = false
+	return nil
 }

@@ -2,6 +2,9 @@ package swarm
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -186,3 +189,41 @@ func TestSwarmSurvivesRestart(t *testing.T) {
 }
 
 var _ = testutil.ExitCode
+
+// TestAutolockUnlock: an autolocked manager comes back from a restart
+// locked; the cluster answers Docker's locked error until `swarm unlock`
+// with the right key (a wrong one is refused), then its services run.
+func TestAutolockUnlock(t *testing.T) {
+	d := initSwarm(t)
+	cli(t, d, "swarm", "update", "--autolock=true")
+	key := cli(t, d, "swarm", "unlock-key", "-q")
+	cli(t, d, "service", "create", "--name", "locked", "-d", "busybox", "sleep", "1d")
+	replicas(t, d, "locked", "1/1")
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, d, 30*time.Second, "locked after restart", func() string {
+		if out, _ := d.Docker(t, "info", "--format", "{{.Swarm.LocalNodeState}}"); strings.TrimSpace(out) != "locked" {
+			return out
+		}
+		return ""
+	})
+	if out, err := d.Docker(t, "service", "ls"); err == nil || !strings.Contains(out, "Swarm is encrypted and needs to be unlocked") {
+		t.Errorf("service ls while locked: %v %s", err, out)
+	}
+	unlock := func(k string) (string, error) {
+		cmd := exec.Command("docker", "swarm", "unlock")
+		cmd.Env = append(os.Environ(), "DOCKER_HOST="+d.Host, "DOCKER_CONFIG="+filepath.Join(d.Root, "cliconfig"))
+		cmd.Stdin = strings.NewReader(k + "\n")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := unlock("SWMKEY-1-" + strings.Repeat("A", 43)); err == nil || !strings.Contains(out, "invalid key") {
+		t.Errorf("unlock with a wrong key: %v %s", err, out)
+	}
+	if out, err := unlock(key); err != nil {
+		t.Fatalf("unlock: %v %s", err, out)
+	}
+	replicas(t, d, "locked", "1/1")
+	cli(t, d, "service", "rm", "locked")
+}
