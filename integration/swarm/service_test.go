@@ -226,4 +226,18 @@ func TestAutolockUnlock(t *testing.T) {
 	}
 	replicas(t, d, "locked", "1/1")
 	cli(t, d, "service", "rm", "locked")
+
+	// swarm ca --rotate: a new root CA, every node's certificate reissued.
+	before := cli(t, d, "swarm", "ca")
+	// Without a terminal the CLI prints its progress lines first.
+	after := cli(t, d, "swarm", "ca", "--rotate")
+	if i := strings.LastIndex(after, "-----BEGIN CERTIFICATE-----"); i >= 0 {
+		after = after[i:]
+	}
+	if !strings.HasPrefix(after, "-----BEGIN CERTIFICATE-----") || after == before {
+		t.Errorf("swarm ca --rotate:\nbefore %s\nafter %s", before, after)
+	}
+	if now := cli(t, d, "swarm", "ca"); now != after {
+		t.Errorf("swarm ca after the rotation: %s", now)
+	}
 }
