@@ -194,9 +194,9 @@ func checkOverlay(t *testing.T, ds []*testutil.Daemon) {
 	})
 	seen := map[string]bool{}
 	eventually(t, client, 30*time.Second, "the VIP spreads over the tasks", func() string {
-		// By address: busybox-static's wget cannot resolve names (its
-		// getaddrinfo needs glibc's NSS); nslookup above checked the name.
-		out, err := client.Docker(t, "exec", cid, "timeout", "3", "wget", "-q", "-O", "-", "http://"+vip+"/")
+		// By name: the embedded DNS answers the VIP, which the client's
+		// namespace DNATs to one task after the other.
+		out, err := client.Docker(t, "exec", cid, "timeout", "3", "wget", "-q", "-O", "-", "http://web/")
 		if err == nil {
 			seen[strings.TrimSpace(out)] = true
 		}
