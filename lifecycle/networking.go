@@ -223,16 +223,22 @@ func (s *Service) networkOrder(c *container.Container) ([]netRef, error) {
 	mode := parseNetMode(c.HostConfig.NetworkMode)
 	primary, err := s.net.GetNetwork(mode.ref)
 	if err != nil {
-		return nil, err
+		return nil, s.swarmOnly(mode.ref, err)
 	}
 	var eps map[string]*networktypes.EndpointSettings
 	if c.NetworkingConfig != nil {
 		eps = c.NetworkingConfig.EndpointsConfig
 	}
+	if err := taskOnly(c, primary); err != nil {
+		return nil, err
+	}
 	refs := []netRef{{key: primary.Name, net: primary}}
 	for _, key := range sortedKeys(eps) {
 		n, err := s.net.GetNetwork(key)
 		if err != nil {
+			return nil, s.swarmOnly(key, err)
+		}
+		if err := taskOnly(c, n); err != nil {
 			return nil, err
 		}
 		if n.ID == primary.ID {

@@ -300,10 +300,13 @@ func (s *Service) logNetworkEvent(n *network.Network, action eventtypes.Action, 
 func (s *Service) NetworkConnect(ctx context.Context, idOrName string, req networktypes.ConnectRequest) error {
 	m, n, c, err := s.networkAndContainer(idOrName, req.Container)
 	if err != nil {
-		return err
+		return s.swarmOnly(idOrName, err)
 	}
 	c.Lock()
 	defer c.Unlock()
+	if err := taskOnly(c, n); err != nil {
+		return err
+	}
 	mode := parseNetMode(c.HostConfig.NetworkMode)
 	switch {
 	case mode.kind == modeContainer:

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"context"
 
+	"github.com/berth-project/berth/container"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/internal/filters"
 	"github.com/berth-project/berth/network"
@@ -74,4 +75,26 @@ func (s *Service) inspectSwarmNetwork(ctx context.Context, idOrName, scope strin
 		return networktypes.Inspect{}, local
 	}
 	return n, nil
+}
+
+// swarmOnly says so when a network a container names is the cluster's and
+// not (yet) on this node: standalone containers on swarm networks
+// (attachable overlays) need the cluster's attachment, not implemented.
+func (s *Service) swarmOnly(ref string, err error) error {
+	if s.swarmNets == nil || !errdefs.IsNotFound(err) {
+		return err
+	}
+	if _, serr := s.swarmNets.Get(context.Background(), ref); serr != nil {
+		return err
+	}
+	return errdefs.NotImplemented("network %s is a swarm network: attaching containers outside services to swarm networks is not implemented", ref)
+}
+
+// taskOnly keeps other containers off this node's copy of a swarm network:
+// its addresses are the cluster's to give, to tasks.
+func taskOnly(c *container.Container, n *network.Network) error {
+	if n.Scope != "swarm" || c.Config.Labels["com.docker.swarm.task.id"] != "" {
+		return nil
+	}
+	return errdefs.NotImplemented("network %s is a swarm network: attaching containers outside services to swarm networks is not implemented", n.Name)
 }

@@ -137,11 +137,18 @@ func checkOverlay(t *testing.T, ds []*testutil.Daemon) {
 	if out, err := ds[0].Docker(t, "service", "create", "--name", "bad", "--network", "nosuchnet", "busybox", "true"); err == nil || !strings.Contains(out, "network nosuchnet not found") {
 		t.Errorf("service on an unknown network: %v %s", err, out)
 	}
+	if out, err := ds[0].Docker(t, "run", "--rm", "--network", "appnet", "busybox", "true"); err == nil || !strings.Contains(out, "not implemented") {
+		t.Errorf("standalone container on a swarm network: %v %s", err, out)
+	}
 	cli(t, ds[0], "service", "create", "--name", "web", "--replicas", "3", "--network", "appnet", "--placement-pref", "spread=node.id",
 		"--stop-grace-period", "1s", "-d", "busybox", "sh", "-c", "hostname > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
 	cli(t, ds[0], "service", "create", "--name", "client", "--network", "appnet", "--stop-grace-period", "1s", "-d", "busybox", "sleep", "1d")
 	replicas(t, ds[0], "web", "3/3")
 	replicas(t, ds[0], "client", "1/1")
+	// Now that a task made the network present on the node too.
+	if out, err := ds[0].Docker(t, "run", "--rm", "--network", "appnet", "busybox", "true"); err == nil || !strings.Contains(out, "not implemented") {
+		t.Errorf("standalone container on this node's copy of a swarm network: %v %s", err, out)
+	}
 	var client *testutil.Daemon
 	var cid string
 	for _, d := range ds {
