@@ -110,10 +110,10 @@ type swarmNetworks struct{ s *swarmd }
 
 func (sn swarmNetworks) call(ctx context.Context, method, path string, body, out any) error {
 	if !sn.s.running() {
-		if method == http.MethodGet {
-			return errdefs.NotFound("not in a swarm")
+		if method == http.MethodPost {
+			return errdefs.Unavailable("%s", errNotManager)
 		}
-		return errdefs.Unavailable("%s", errNotManager)
+		return errdefs.NotFound("not in a swarm")
 	}
 	var rd *bytes.Reader
 	if body != nil {

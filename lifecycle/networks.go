@@ -222,8 +222,14 @@ func (s *Service) NetworkRemove(ctx context.Context, idOrName string) error {
 		if err == nil {
 			ref = n.ID
 		}
-		if serr := s.swarmNets.Remove(ctx, ref); serr == nil || err != nil {
-			return serr
+		serr := s.swarmNets.Remove(ctx, ref)
+		switch {
+		case serr == nil:
+			return nil
+		case err != nil && (errdefs.IsNotFound(serr) || errdefs.IsUnavailable(serr)):
+			return err // neither here nor in a cluster this node manages
+		case err != nil:
+			return serr // the cluster's refusal (in use by a service...)
 		}
 	}
 	if err != nil {

@@ -89,6 +89,9 @@ func (c *Cluster) CreateNetwork(ctx context.Context, req networktypes.CreateRequ
 	if req.Driver != "overlay" {
 		return "", errdefs.InvalidParameter("network driver %q is not supported in swarm scope: use overlay", req.Driver)
 	}
+	if _, ok := req.Options["encrypted"]; ok {
+		return "", errdefs.NotImplemented("encrypted overlay networks are not implemented (IPsec ESP: this kernel lacks CONFIG_INET_ESP)")
+	}
 	if _, err := c.getNetwork(ctx, cc, req.Name); err == nil {
 		return "", errdefs.Conflict("network with name %s already exists", req.Name)
 	}
