@@ -299,6 +299,24 @@ func (c *Cluster) syncOverlay(ctx context.Context, local netip.Addr) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-c.exec.TasksChanged():
+			// A task of this node started or stopped: the managers
+			// learn it within a few hundred milliseconds; look sooner
+			// than the next tick, twice.
+			for _, d := range []time.Duration{150 * time.Millisecond, 350 * time.Millisecond} {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(d):
+				}
+				if cat, err := c.catalog(ctx, hc); err == nil {
+					if b, _ := json.Marshal(cat); !bytes.Equal(b, last) {
+						if err := c.cfg.Overlay(ctx, OverlaySync{Local: local, Networks: cat.Networks}); err == nil {
+							last = b
+						}
+					}
+				}
+			}
 		}
 	}
 }

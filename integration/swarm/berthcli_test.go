@@ -46,12 +46,12 @@ func TestBerthCLI(t *testing.T) {
 		t.Errorf("secret ls: %q", got)
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(strings.ReplaceAll(getStartedStack, "PORT", freePort(t))), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(stackFile("busybox", freePort(t), freePort(t), freePort(t), d.Sock, t.TempDir())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	b("stack", "deploy", "-c", filepath.Join(dir, "docker-compose.yml"), "gsl")
-	replicas(t, d, "gsl_web", "3/3")
-	if got := b("stack", "ls", "--format", "{{.Name}} {{.Services}}"); got != "gsl 2" {
+	replicas(t, d, "gsl_web", "5/5")
+	if got := b("stack", "ls", "--format", "{{.Name}} {{.Services}}"); got != "gsl 3" {
 		t.Errorf("stack ls: %q", got)
 	}
 	b("stack", "rm", "gsl")

@@ -82,7 +82,7 @@ func TestGetStartedStack(t *testing.T) {
 	cli(t, d, "push", ref)
 	cli(t, d, "rmi", ref) // the node must pull it
 	t.Cleanup(func() { _, _ = d.Docker(t, "rmi", ref) })
-	stack := strings.NewReplacer("REGISTRY", reg, "VPORT", vport, "RPORT", rport, "PORT", port, "SOCK", d.Sock, "DATA", data).Replace(getStartedStack)
+	stack := stackFile(ref, port, vport, rport, d.Sock, data)
 	if err := os.WriteFile(filepath.Join(dir, "docker-compose.yml"), []byte(stack), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -114,9 +114,14 @@ func TestGetStartedStack(t *testing.T) {
 		return ""
 	})
 	web := taskContainers(t, d, "getstartedlab_web")[0]
-	if got := cli(t, d, "exec", web, "wget", "-qO-", "http://redis:6379/"); got != "redis-here" {
-		t.Errorf("web -> redis by service name: %q", got)
-	}
+	// The VIP gets its backend once the nodes learnt the running task
+	// (the catalog, within a second or so).
+	eventually(t, d, 30*time.Second, "web -> redis by service name", func() string {
+		if got, err := d.Docker(t, "exec", web, "timeout", "3", "wget", "-qO-", "http://redis:6379/"); err != nil || strings.TrimSpace(got) != "redis-here" {
+			return fmt.Sprintf("%v %q", err, got)
+		}
+		return ""
+	})
 	if _, err := d.Docker(t, "image", "inspect", ref); err != nil {
 		t.Errorf("web's image was not pulled from the registry: %v", err)
 	}
@@ -186,4 +191,11 @@ func startRegistry(t *testing.T, d *testutil.Daemon) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// stackFile is getStartedStack with web's image, the published ports, the
+// daemon socket and redis's data directory filled in.
+func stackFile(webImage, port, vport, rport, sock, data string) string {
+	return strings.NewReplacer("REGISTRY/username/repo:tag", webImage, "VPORT", vport, "RPORT", rport, "PORT", port,
+		"SOCK", sock, "DATA", data).Replace(getStartedStack)
 }

@@ -118,6 +118,7 @@ func (c *controller) Start(ctx context.Context) error {
 	if err := c.addIngress(ctx); err != nil {
 		return err
 	}
+	c.e.taskChanged()
 	if st.Config == nil || st.Config.Healthcheck == nil || len(st.Config.Healthcheck.Test) == 0 || st.Config.Healthcheck.Test[0] == "NONE" {
 		return nil
 	}
@@ -273,6 +274,7 @@ func (c *controller) dropIngress(ctx context.Context) {
 // container's StopTimeout, set from it at create).
 func (c *controller) Shutdown(ctx context.Context) error {
 	c.dropIngress(ctx)
+	c.e.taskChanged()
 	err := c.e.cfg.Containers.ContainerStop(ctx, c.name(), "", nil)
 	if errdefs.IsNotFound(err) {
 		return nil

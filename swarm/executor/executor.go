@@ -83,11 +83,12 @@ type Executor struct {
 	// netUsers: overlay network ID -> IDs of the tasks using it here.
 	netUsers   map[string]map[string]bool
 	overlayGen atomic.Uint64
+	changed    chan struct{}
 }
 
 // New returns an executor over cfg.
 func New(cfg Config) *Executor {
-	return &Executor{cfg: cfg, deps: agent.NewDependencyManager(nil), netUsers: map[string]map[string]bool{}}
+	return &Executor{cfg: cfg, deps: agent.NewDependencyManager(nil), netUsers: map[string]map[string]bool{}, changed: make(chan struct{}, 1)}
 }
 
 // Describe reports this node to the managers: the scheduler filters on

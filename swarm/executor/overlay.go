@@ -184,3 +184,14 @@ func (e *Executor) releaseOverlays(ctx context.Context, taskID string, atts []ta
 // OverlayGeneration changes whenever a network was made present, so the
 // overlay sync pushes peers and services again.
 func (e *Executor) OverlayGeneration() uint64 { return e.overlayGen.Load() }
+
+// TasksChanged is signalled when a task of this node started or stopped
+// (the overlay sync then looks at the catalog sooner).
+func (e *Executor) TasksChanged() <-chan struct{} { return e.changed }
+
+func (e *Executor) taskChanged() {
+	select {
+	case e.changed <- struct{}{}:
+	default:
+	}
+}
