@@ -154,7 +154,8 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 			if t.DesiredState <= api.TaskStateRunning && t.Status.State <= api.TaskStateRunning && addr[t.NodeID].IsValid() {
 				na.peers[addr[t.NodeID]] = true
 			}
-			if t.Status.State != api.TaskStateRunning || t.DesiredState != api.TaskStateRunning {
+			// A down node's tasks are unreachable until rescheduled.
+			if t.Status.State != api.TaskStateRunning || t.DesiredState != api.TaskStateRunning || !addr[t.NodeID].IsValid() {
 				continue
 			}
 			ip := attachmentAddr(att)
