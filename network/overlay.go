@@ -483,31 +483,32 @@ func (m *Manager) SetIngressServices(ctx context.Context, id string, recs []Serv
 			local[ep.IP.Addr()] = true
 		}
 	}
+	// The whole set is decided under the lock; SetIngressRemote takes it
+	// again for each service.
 	st := m.overlay(n)
-	prev := st.meshSvcs
-	st.meshSvcs = map[string]bool{}
-	m.mu.Unlock()
-	var errs []error
+	prev, next := st.meshSvcs, map[string]bool{}
+	remote := map[string][]netip.Addr{}
+	var order []ServiceRecord
 	for _, r := range recs {
 		if r.ID == "" || len(r.Ports) == 0 {
 			continue
 		}
-		var remote []netip.Addr
+		next[r.ID] = true
+		order = append(order, r)
 		for _, t := range r.Tasks {
 			if !local[t] {
-				remote = append(remote, t)
+				remote[r.ID] = append(remote[r.ID], t)
 			}
 		}
-		m.mu.Lock()
-		st.meshSvcs[r.ID] = true
-		m.mu.Unlock()
-		errs = append(errs, m.SetIngressRemote(ctx, r.ID, r.Ports, remote))
+	}
+	st.meshSvcs = next
+	m.mu.Unlock()
+	var errs []error
+	for _, r := range order {
+		errs = append(errs, m.SetIngressRemote(ctx, r.ID, r.Ports, remote[r.ID]))
 	}
 	for svc := range prev {
-		m.mu.Lock()
-		still := st.meshSvcs[svc]
-		m.mu.Unlock()
-		if !still {
+		if !next[svc] {
 			errs = append(errs, m.SetIngressRemote(ctx, svc, nil, nil))
 		}
 	}

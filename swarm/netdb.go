@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berth-project/berth/swarm/executor"
 	"github.com/moby/swarmkit/v2/api"
 	"github.com/moby/swarmkit/v2/manager/allocator/networkallocator"
 )
@@ -57,6 +58,17 @@ type MeshPort struct {
 	Proto     string
 	Published uint16
 	Target    uint16
+}
+
+// aliasesOn is the service's aliases on network netID.
+func aliasesOn(s *api.Service, netID string) []string {
+	var out []string
+	for _, nc := range s.Spec.Task.Networks {
+		if nc.Target == netID {
+			out = append(out, nc.Aliases...)
+		}
+	}
+	return out
 }
 
 func meshPorts(s *api.Service) []MeshPort {
@@ -133,14 +145,9 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 		}
 		for _, vip := range s.Endpoint.VirtualIPs {
 			na := acc(vip.NetworkID)
-			r := &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name, VIP: vipAddr(vip.Addr)}
+			r := &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name, VIP: vipAddr(vip.Addr), Aliases: aliasesOn(s, vip.NetworkID)}
 			if ingress[vip.NetworkID] {
 				r.VIP, r.Ports = netip.Addr{}, meshPorts(s)
-			}
-			for _, nc := range s.Spec.Task.Networks {
-				if nc.Target == vip.NetworkID {
-					r.Aliases = append(r.Aliases, nc.Aliases...)
-				}
 			}
 			na.svcs[s.ID] = r
 		}
@@ -158,7 +165,7 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 			if t.Status.State != api.TaskStateRunning || t.DesiredState != api.TaskStateRunning || !addr[t.NodeID].IsValid() {
 				continue
 			}
-			ip := attachmentAddr(att)
+			ip := executor.AttachmentAddr(att)
 			if !ip.IsValid() {
 				continue
 			}
@@ -168,14 +175,9 @@ func buildCatalog(ctx context.Context, cc api.ControlClient) (*Catalog, error) {
 				if s == nil {
 					continue
 				}
-				r = &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name}
+				r = &ServiceRecord{ID: s.ID, Name: s.Spec.Annotations.Name, Aliases: aliasesOn(s, att.Network.ID)}
 				if ingress[att.Network.ID] {
 					r.Ports = meshPorts(s)
-				}
-				for _, nc := range s.Spec.Task.Networks {
-					if nc.Target == att.Network.ID {
-						r.Aliases = append(r.Aliases, nc.Aliases...)
-					}
 				}
 				na.svcs[t.ServiceID] = r
 			}
@@ -282,20 +284,28 @@ func (c *Cluster) syncOverlay(ctx context.Context, local netip.Addr) {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	var last []byte
 	var lastGen uint64
+	// push hands the catalog over when it or the node's networks changed.
+	push := func() {
+		cat, err := c.catalog(ctx, hc)
+		if err != nil {
+			c.cfg.Logger.Debug("swarm: overlay catalog", "err", err)
+			return
+		}
+		b, _ := json.Marshal(cat)
+		gen := c.exec.OverlayGeneration()
+		if bytes.Equal(b, last) && gen == lastGen {
+			return
+		}
+		if err := c.cfg.Overlay(ctx, OverlaySync{Local: local, Networks: cat.Networks}); err != nil {
+			c.cfg.Logger.Debug("swarm: overlay sync", "err", err)
+			return
+		}
+		last, lastGen = b, gen
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
-		if cat, err := c.catalog(ctx, hc); err == nil {
-			b, _ := json.Marshal(cat)
-			gen := c.exec.OverlayGeneration()
-			if !bytes.Equal(b, last) || gen != lastGen {
-				if err := c.cfg.Overlay(ctx, OverlaySync{Local: local, Networks: cat.Networks}); err == nil {
-					last, lastGen = b, gen
-				} else {
-					c.cfg.Logger.Debug("swarm: overlay sync", "err", err)
-				}
-			}
-		}
+		push()
 		select {
 		case <-ctx.Done():
 			return
@@ -310,13 +320,7 @@ func (c *Cluster) syncOverlay(ctx context.Context, local netip.Addr) {
 					return
 				case <-time.After(d):
 				}
-				if cat, err := c.catalog(ctx, hc); err == nil {
-					if b, _ := json.Marshal(cat); !bytes.Equal(b, last) {
-						if err := c.cfg.Overlay(ctx, OverlaySync{Local: local, Networks: cat.Networks}); err == nil {
-							last = b
-						}
-					}
-				}
+				push()
 			}
 		}
 	}

@@ -215,16 +215,6 @@ func networkFromGRPC(n *api.Network) networktypes.Inspect {
 	return out
 }
 
-// attachmentAddr is an attachment's first IPv4 address without its length.
-func attachmentAddr(na *api.NetworkAttachment) netip.Addr {
-	for _, a := range na.Addresses {
-		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
-			return p.Addr()
-		}
-	}
-	return netip.Addr{}
-}
-
 func vipAddr(s string) netip.Addr {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {

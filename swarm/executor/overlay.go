@@ -53,13 +53,7 @@ func overlayAttachments(t *api.Task) []taskAttachment {
 		if n == nil || n.IPAM == nil || len(n.IPAM.Configs) == 0 {
 			continue
 		}
-		ov, addr := overlayNetwork(n), netip.Addr{}
-		for _, a := range na.Addresses {
-			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
-				addr = p.Addr()
-				break
-			}
-		}
+		ov, addr := overlayNetwork(n), AttachmentAddr(na)
 		out = append(out, taskAttachment{net: ov, ingress: networkallocator.IsIngressNetwork(n), addr: addr, aliases: na.Aliases, opts: na.DriverAttachmentOpts})
 	}
 	// The first network the service names is the primary one; the
@@ -67,6 +61,16 @@ func overlayAttachments(t *api.Task) []taskAttachment {
 	// bridge, as a dockerd task has its docker_gwbridge).
 	sort.SliceStable(out, func(i, j int) bool { return !out[i].ingress && out[j].ingress })
 	return out
+}
+
+// AttachmentAddr is an attachment's first IPv4 address without its length.
+func AttachmentAddr(na *api.NetworkAttachment) netip.Addr {
+	for _, a := range na.Addresses {
+		if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+			return p.Addr()
+		}
+	}
+	return netip.Addr{}
 }
 
 func overlayNetwork(n *api.Network) OverlayNetwork {
