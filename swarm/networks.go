@@ -5,11 +5,14 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/berth-project/berth/internal/errdefs"
 	gogotypes "github.com/gogo/protobuf/types"
 	networktypes "github.com/moby/moby/api/types/network"
 	"github.com/moby/swarmkit/v2/api"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // The cluster's networks: `network create -d overlay` on a manager lands
@@ -141,10 +144,25 @@ func (c *Cluster) RemoveNetwork(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := cc.RemoveNetwork(ctx, &api.RemoveNetworkRequest{NetworkID: n.ID}); err != nil {
-		return grpcErr(err)
+	// Right after `stack rm` removes the services, their tasks still name the
+	// network until the orchestrator marks them for removal, a few hundred ms
+	// later; no service uses the network any more (that is checked first), so
+	// waiting briefly makes the removal succeed instead of failing on a race.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := cc.RemoveNetwork(ctx, &api.RemoveNetworkRequest{NetworkID: n.ID})
+		if err == nil {
+			return nil
+		}
+		if status.Code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "in use by task") || time.Now().After(deadline) {
+			return grpcErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return grpcErr(err)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
-	return nil
 }
 
 // resolveNetworks turns the networks a service names into cluster network
