@@ -281,16 +281,27 @@ func (c *Cluster) syncOverlay(ctx context.Context, local netip.Addr) {
 	if c.cfg.Overlay == nil {
 		return
 	}
-	hc := &http.Client{Timeout: 2 * time.Second}
+	// Node to node, as Docker's gossip: never through an HTTP proxy the
+	// daemon's environment names (that is for registries).
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
 	var last []byte
 	var lastGen uint64
+	var lastErr string
 	// push hands the catalog over when it or the node's networks changed.
 	push := func() {
 		cat, err := c.catalog(ctx, hc)
 		if err != nil {
-			c.cfg.Logger.Debug("swarm: overlay catalog", "err", err)
+			// Once per kind of failure at warn (a worker without the
+			// catalog has no overlay names), then at debug.
+			if msg := err.Error(); msg != lastErr {
+				c.cfg.Logger.Warn("swarm: overlay catalog", "err", err)
+				lastErr = msg
+			} else {
+				c.cfg.Logger.Debug("swarm: overlay catalog", "err", err)
+			}
 			return
 		}
+		lastErr = ""
 		b, _ := json.Marshal(cat)
 		gen := c.exec.OverlayGeneration()
 		if bytes.Equal(b, last) && gen == lastGen {

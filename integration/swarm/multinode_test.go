@@ -254,3 +254,63 @@ func checkMesh(t *testing.T, ds []*testutil.Daemon) {
 		})
 	}
 }
+
+// TestWorkerOverlay: a manager and a worker; the worker has no store and
+// reads the overlay catalog from the manager. A client task on the worker
+// resolves and reaches a web task on the manager by service name, and the
+// worker's published port reaches it through the routing mesh.
+func TestWorkerOverlay(t *testing.T) {
+	lan := newLAN(t)
+	var ds []*testutil.Daemon
+	var addrs []string
+	for i := 0; i < 2; i++ {
+		ns, ip := lan.node(i)
+		d := testutil.StartDaemonInNetNS(t, ns)
+		d.LoadBusybox(t)
+		ds = append(ds, d)
+		addrs = append(addrs, ip+":2377")
+	}
+	mgr, wrk := ds[0], ds[1]
+	cli(t, mgr, "swarm", "init", "--advertise-addr", addrs[0], "--listen-addr", addrs[0])
+	token := cli(t, mgr, "swarm", "join-token", "-q", "worker")
+	if out := cli(t, wrk, "swarm", "join", "--token", token, "--advertise-addr", addrs[1], addrs[0]); !strings.Contains(out, "This node joined a swarm as a worker.") {
+		t.Fatalf("join: %s", out)
+	}
+	t.Cleanup(func() {
+		_, _ = wrk.Docker(t, "swarm", "leave", "--force")
+		_, _ = mgr.Docker(t, "swarm", "leave", "--force")
+	})
+	eventually(t, mgr, 30*time.Second, "2 ready nodes", func() string {
+		if out, _ := mgr.Docker(t, "node", "ls", "--format", "{{.Status}}"); strings.Count(out, "Ready") != 2 {
+			return out
+		}
+		return ""
+	})
+	cli(t, mgr, "network", "create", "-d", "overlay", "wnet")
+	cli(t, mgr, "service", "create", "--name", "web", "--network", "wnet", "-p", "8081:80", "--constraint", "node.role==manager",
+		"--stop-grace-period", "1s", "-d", "busybox", "sh", "-c", "echo from-manager > /tmp/index.html; exec httpd -f -p 80 -h /tmp")
+	cli(t, mgr, "service", "create", "--name", "client", "--network", "wnet", "--constraint", "node.role==worker",
+		"--stop-grace-period", "1s", "-d", "busybox", "sleep", "1d")
+	replicas(t, mgr, "web", "1/1")
+	replicas(t, mgr, "client", "1/1")
+	ids := taskContainers(t, wrk, "client")
+	if len(ids) != 1 {
+		t.Fatalf("client tasks on the worker: %v", ids)
+	}
+	cid := ids[0]
+	eventually(t, wrk, 30*time.Second, "web by name from the worker's task", func() string {
+		out, err := wrk.Docker(t, "exec", cid, "timeout", "3", "wget", "-q", "-O", "-", "http://web/")
+		if err != nil || strings.TrimSpace(out) != "from-manager" {
+			return fmt.Sprintf("%v %q\n%s", err, out, tail(wrk.Log(), 20))
+		}
+		return ""
+	})
+	eventually(t, wrk, 30*time.Second, "published port on the worker", func() string {
+		out, err := exec.Command("nsenter", "--net=/run/netns/"+wrk.NetNS, "busybox", "timeout", "3", "busybox", "wget", "-q", "-O", "-", "http://127.0.0.1:8081/").CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "from-manager" {
+			return fmt.Sprintf("%v %q", err, out)
+		}
+		return ""
+	})
+	cli(t, mgr, "service", "rm", "web", "client")
+}
