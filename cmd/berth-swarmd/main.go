@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/berth-project/berth/apiserver"
 	"github.com/berth-project/berth/apiserver/httputils"
 	"github.com/berth-project/berth/apiserver/router"
@@ -53,6 +55,10 @@ func main() {
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
+		// SwarmKit logs through logrus: its task state changes and
+		// dispatcher traces are what a debug run is for.
+		logrus.SetLevel(logrus.DebugLevel)
+		logrus.SetFormatter(&logrus.TextFormatter{FullTimestamp: true, TimestampFormat: time.RFC3339Nano})
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("component", "swarmd")
 	if *lifeline >= 0 {

@@ -331,6 +331,10 @@ func (c *controller) checkClosed() error {
 // ContainerStatus lets swarmkit record the container ID, pid and exit code
 // in the task status (`service ps`, task inspect).
 func (c *controller) ContainerStatus(ctx context.Context) (*api.ContainerStatus, error) {
+	// exec.Do asks for it after an operation its context cancelled (a
+	// task update interrupting Wait): the status is still wanted then.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	s, err := c.e.cfg.Containers.ContainerInspect(ctx, c.name(), false)
 	if errdefs.IsNotFound(err) {
 		return nil, nil
