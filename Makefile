@@ -6,10 +6,10 @@ export CGO_ENABLED := 1
 
 .PHONY: build test unit lint demo bench clean
 
-build: ## Build bin/berth, bin/berthd (the daemon alone), bin/berth-swarmd (swarm mode), bin/berth-shim and the bin/docker symlink
+build: ## Build bin/berth, bin/berthd (the daemon alone), bin/berth-swarmd (swarm mode, on SwarmKit with third_party/swarmkit patches), bin/berth-shim and the bin/docker symlink
 	$(GO) build -tags $(TAGS) -o $(BIN)/berth ./cmd/berth
 	$(GO) build -tags $(TAGS) -o $(BIN)/berthd ./cmd/berthd
-	$(GO) build -tags $(TAGS) -o $(BIN)/berth-swarmd ./cmd/berth-swarmd
+	GOWORK=$$(GO=$(GO) ./scripts/swarmkit-fork.sh) $(GO) build -tags $(TAGS) -o $(BIN)/berth-swarmd ./cmd/berth-swarmd
 	$(GO) build -tags $(TAGS) -trimpath -ldflags '-s -w' -o $(BIN)/berth-shim ./cmd/berth-shim
 	ln -sf berth $(BIN)/docker
 

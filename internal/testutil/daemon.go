@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"github.com/berth-project/berth/daemon"
 	"net"
@@ -54,6 +55,17 @@ func Binaries(t testing.TB) string {
 		}
 		binDir = dir
 		root := RepoRoot()
+		// berth-swarmd is built as make builds it, on the patched SwarmKit.
+		fork, err := exec.Command(filepath.Join(root, "scripts", "swarmkit-fork.sh")).Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				err = fmt.Errorf("%v: %s", err, ee.Stderr)
+			}
+			buildErr = fmt.Errorf("scripts/swarmkit-fork.sh: %v", err)
+			return
+		}
+		swarmWork := "GOWORK=" + strings.TrimSpace(string(fork))
 		for _, b := range [][]string{
 			{"-o", filepath.Join(dir, "berth"), "./cmd/berth"},
 			{"-o", filepath.Join(dir, "berthd"), "./cmd/berthd"},
@@ -63,6 +75,9 @@ func Binaries(t testing.TB) string {
 			cmd := exec.Command("go", append([]string{"build", "-tags", "seccomp"}, b...)...)
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+			if strings.HasSuffix(b[len(b)-1], "berth-swarmd") {
+				cmd.Env = append(cmd.Env, swarmWork)
+			}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("go build %v: %v\n%s", b, err, out)
 				return
