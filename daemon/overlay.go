@@ -1,9 +1,7 @@
 package daemon
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -115,37 +113,9 @@ func (sn swarmNetworks) call(ctx context.Context, method, path string, body, out
 		}
 		return errdefs.NotFound("not in a swarm")
 	}
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, "http://swarmd"+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := sn.s.client.Do(req)
-	if err != nil {
-		return errdefs.Unavailable("swarm component unavailable: %v", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		var m struct{ Message string }
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return errdefs.FromStatus(resp.StatusCode, m.Message)
-	}
-	if out != nil {
-		return json.NewDecoder(resp.Body).Decode(out)
-	}
-	return nil
+	return sn.s.call(ctx, method, path, body, out)
 }
 
 func (sn swarmNetworks) List(ctx context.Context) ([]networktypes.Inspect, error) {

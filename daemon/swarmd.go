@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -320,16 +321,39 @@ func (s *swarmd) status() (swarmStatus, error) {
 func (s *swarmd) get(path string, timeout time.Duration, v any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://swarmd"+path, nil)
+	return s.call(ctx, http.MethodGet, path, nil, v)
+}
+
+// call is one request to berth-swarmd's internal API: body and out are
+// JSON, and an error status comes back as the errdefs kind it names.
+func (s *swarmd) call(ctx context.Context, method, path string, body, out any) error {
+	rd := bytes.NewReader(nil)
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://swarmd"+path, rd)
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return err
+		return errdefs.Unavailable("swarm component unavailable: %v", err)
 	}
 	defer resp.Body.Close()
-	return json.NewDecoder(resp.Body).Decode(v)
+	if resp.StatusCode/100 != 2 {
+		var m struct{ Message string }
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return errdefs.FromStatus(resp.StatusCode, m.Message)
+	}
+	if out != nil {
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	return nil
 }
 
 // info is the Swarm section of /info.

@@ -149,20 +149,28 @@ func (m *Manager) SetIngressRemote(ctx context.Context, service string, ports []
 		}
 	}
 	if len(next.backends) == 0 && len(next.remote) == 0 {
-		if old == nil {
-			return nil
-		}
-		delete(m.ingress, service)
-		if err := m.applyIngress(ctx); err != nil {
-			m.restoreIngress(ctx, service, old)
-			return err
-		}
-		for _, p := range old.ports {
-			m.ports.release(p.Proto, netip.Addr{}, p.Published)
-		}
-		return nil
+		return m.closeIngressLocked(ctx, service)
 	}
 	return m.setIngressLocked(ctx, service, next)
+}
+
+// closeIngressLocked drops the service and closes its ports; m.mu held.
+func (m *Manager) closeIngressLocked(ctx context.Context, service string) error {
+	old := m.ingress[service]
+	if old == nil {
+		return nil
+	}
+	delete(m.ingress, service)
+	if err := m.applyIngress(ctx); err != nil {
+		m.restoreIngress(ctx, service, old)
+		return err
+	}
+	// After the rules are gone: the port is never reachable while
+	// unreserved.
+	for _, p := range old.ports {
+		m.ports.release(p.Proto, netip.Addr{}, p.Published)
+	}
+	return nil
 }
 
 // setIngressLocked makes next the service's state: ports it adds are
@@ -225,20 +233,12 @@ func (m *Manager) removeIngressBackendLocked(ctx context.Context, service string
 	}
 	next := &ingressService{ports: old.ports, remote: old.remote, backends: slices.DeleteFunc(slices.Clone(old.backends), func(a netip.Addr) bool { return a == backend })}
 	if len(next.backends) == 0 && len(next.remote) == 0 {
-		delete(m.ingress, service)
-	} else {
-		m.ingress[service] = next
+		return m.closeIngressLocked(ctx, service)
 	}
+	m.ingress[service] = next
 	if err := m.applyIngress(ctx); err != nil {
 		m.restoreIngress(ctx, service, old)
 		return err
-	}
-	if len(next.backends) == 0 && len(next.remote) == 0 {
-		// After the rules are gone: the port is never reachable while
-		// unreserved.
-		for _, p := range old.ports {
-			m.ports.release(p.Proto, netip.Addr{}, p.Published)
-		}
 	}
 	return nil
 }

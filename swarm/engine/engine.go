@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -205,7 +206,15 @@ func (e *Engine) PullImage(ctx context.Context, req imagerouter.PullRequest, out
 		}
 		ref += sep + req.Tag
 	}
-	r, err := e.c.ImagePull(ctx, ref, client.ImagePullOptions{})
+	var opts client.ImagePullOptions
+	if req.Auth != nil {
+		b, err := json.Marshal(req.Auth)
+		if err != nil {
+			return err
+		}
+		opts.RegistryAuth = base64.URLEncoding.EncodeToString(b)
+	}
+	r, err := e.c.ImagePull(ctx, ref, opts)
 	if err != nil {
 		return classify(err)
 	}

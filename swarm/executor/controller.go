@@ -14,6 +14,7 @@ import (
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/swarmkit/v2/agent/exec"
 	"github.com/moby/swarmkit/v2/api"
 )
@@ -63,7 +64,7 @@ func (c *controller) Prepare(ctx context.Context) error {
 	c.mu.Unlock()
 	spec := t.Spec.GetContainer()
 	if !c.e.cfg.Images.Exists(spec.Image) {
-		if err := c.pull(ctx, spec.Image); err != nil {
+		if err := c.pull(ctx, spec.Image, spec.PullOptions); err != nil {
 			return fmt.Errorf("No such image: %s: %w", spec.Image, err)
 		}
 	}
@@ -83,7 +84,17 @@ func (c *controller) Prepare(ctx context.Context) error {
 	return nil
 }
 
-func (c *controller) pull(ctx context.Context, ref string) error {
+// pull fetches the task's image with the credentials `service create
+// --with-registry-auth` stored in the spec.
+func (c *controller) pull(ctx context.Context, ref string, po *api.ContainerSpec_PullOptions) error {
+	var auth *registry.AuthConfig
+	if po != nil {
+		a, err := imagerouter.DecodeRegistryAuth(po.RegistryAuth)
+		if err != nil {
+			return err
+		}
+		auth = a
+	}
 	name, tag := ref, ""
 	// "repo:tag@sha256:..." (the CLI pins digests): pull by digest.
 	if i := strings.Index(name, "@"); i >= 0 {
@@ -95,7 +106,7 @@ func (c *controller) pull(ctx context.Context, ref string) error {
 	} else if j := strings.LastIndex(name, ":"); j > strings.LastIndex(name, "/") {
 		name, tag = name[:j], name[j+1:]
 	}
-	return c.e.cfg.Images.PullImage(ctx, imagerouter.PullRequest{Image: name, Tag: tag}, io.Discard)
+	return c.e.cfg.Images.PullImage(ctx, imagerouter.PullRequest{Image: name, Tag: tag, Auth: auth}, io.Discard)
 }
 
 // Start starts the container and, when it has a health check, returns

@@ -16,7 +16,13 @@ import (
 // AuthConfig. Clients differ in padding and alphabet, so both are
 // accepted; an empty header or "{}" means anonymous.
 func registryAuth(r *http.Request) (*registry.AuthConfig, error) {
-	h := strings.TrimSpace(r.Header.Get(registry.AuthHeader))
+	return DecodeRegistryAuth(r.Header.Get(registry.AuthHeader))
+}
+
+// DecodeRegistryAuth reads an X-Registry-Auth value in any of the base64
+// forms clients send; "" and "{}" are no credentials (nil).
+func DecodeRegistryAuth(h string) (*registry.AuthConfig, error) {
+	h = strings.TrimSpace(h)
 	if h == "" {
 		return nil, nil
 	}

@@ -44,7 +44,11 @@ func newCreateCommand(c *command.Cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := api.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: spec, QueryRegistry: true})
+			opt := client.ServiceCreateOptions{Spec: spec, QueryRegistry: !o.kernel.noResolveImage}
+			if o.kernel.withRegistryAuth {
+				opt.EncodedRegistryAuth = c.RegistryAuthFor(args[0])
+			}
+			res, err := api.ServiceCreate(ctx, opt)
 			if err != nil {
 				return err
 			}

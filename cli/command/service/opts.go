@@ -39,6 +39,7 @@ type serviceOpts struct {
 	endpointMode                                                string
 	logDriver                                                   string
 	logOpts                                                     []string
+	kernel                                                      kernelOpts
 }
 
 type updateOpts struct {
@@ -93,6 +94,7 @@ func addCommonFlags(f *pflag.FlagSet, o *serviceOpts) {
 	f.StringVar(&o.endpointMode, "endpoint-mode", "vip", "Endpoint mode (vip or dnsrr)")
 	f.StringVar(&o.logDriver, "log-driver", "", "Logging driver for service")
 	f.StringArrayVar(&o.logOpts, "log-opt", nil, "Logging driver options")
+	addKernelFlags(f, &o.kernel)
 }
 
 // addCreateFlags registers the flags only `service create` has (update
@@ -116,6 +118,7 @@ func addCreateFlags(f *pflag.FlagSet, o *serviceOpts) {
 	f.StringArrayVar(&o.dnsSearch, "dns-search", nil, "Set custom DNS search domains")
 	f.StringArrayVar(&o.dnsOption, "dns-option", nil, "Set DNS options")
 	f.StringArrayVar(&o.hosts, "host", nil, "Set one or more custom host-to-IP mappings (host:ip)")
+	addKernelCreateFlags(f, &o.kernel)
 }
 
 // parsePublish reads -p in the short form ([ip:]published:target[/proto])

@@ -51,6 +51,9 @@ func (o *serviceOpts) toSpec(ctx context.Context, api *client.Client, f *pflag.F
 	if cs.DNSConfig.Nameservers, err = parseDNS(o.dns); err != nil {
 		return spec, err
 	}
+	if err := o.kernel.applyCreate(cs); err != nil {
+		return spec, err
+	}
 	if cs.Secrets, err = resolveSecrets(ctx, api, o.secrets); err != nil {
 		return spec, err
 	}

@@ -44,7 +44,7 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 				return err
 			}
 			spec := cur.Service.Spec
-			opt := client.ServiceUpdateOptions{Version: cur.Service.Version, QueryRegistry: cmd.Flags().Changed("image")}
+			opt := client.ServiceUpdateOptions{Version: cur.Service.Version, QueryRegistry: cmd.Flags().Changed("image") && !o.kernel.noResolveImage}
 			if u.rollback {
 				// docker asks the daemon for the previous spec rather than
 				// sending it (the server keeps PreviousSpec).
@@ -53,6 +53,9 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 				return err
 			}
 			opt.Spec = spec
+			if o.kernel.withRegistryAuth && spec.TaskTemplate.ContainerSpec != nil {
+				opt.EncodedRegistryAuth = c.RegistryAuthFor(spec.TaskTemplate.ContainerSpec.Image)
+			}
 			res, err := api.ServiceUpdate(ctx, cur.Service.ID, opt)
 			if err != nil {
 				return err
@@ -70,6 +73,7 @@ func newUpdateCommand(c *command.Cli) *cobra.Command {
 	cmd.Flags().SetInterspersed(false)
 	f := cmd.Flags()
 	addCommonFlags(f, &o)
+	addKernelUpdateFlags(f, &o.kernel)
 	f.StringVar(&u.image, "image", "", "Service image tag")
 	f.StringVar(&u.args, "args", "", "Service command args")
 	f.BoolVar(&u.force, "force", false, "Force update even if no changes require it")
@@ -150,6 +154,9 @@ func applyUpdate(ctx context.Context, api *client.Client, spec *swarm.ServiceSpe
 	if f.Changed("stop-grace-period") {
 		d := o.stopGrace
 		cs.StopGracePeriod = &d
+	}
+	if err := o.kernel.applyUpdate(cs, f); err != nil {
+		return err
 	}
 	// Environment: remove by name, then add or replace by name.
 	cs.Env = slices.DeleteFunc(cs.Env, func(e string) bool {
