@@ -169,12 +169,13 @@ func c2get(c *http.Client, url string) (string, error) {
 }
 
 // startRegistry runs our registry on a free 127.0.0.1 port for the test
-// and returns its host:port.
-func startRegistry(t *testing.T, d *testutil.Daemon) string {
+// and returns its host:port; extra are more `registry serve` flags.
+func startRegistry(t *testing.T, d *testutil.Daemon, extra ...string) string {
 	t.Helper()
 	addr := "127.0.0.1:" + freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	reg := exec.CommandContext(ctx, filepath.Join(d.Bin, "berth"), "registry", "serve", "--addr", addr, "--root", t.TempDir(), "--log-level", "warn")
+	args := append([]string{"registry", "serve", "--addr", addr, "--root", t.TempDir(), "--log-level", "warn"}, extra...)
+	reg := exec.CommandContext(ctx, filepath.Join(d.Bin, "berth"), args...)
 	if err := reg.Start(); err != nil {
 		t.Fatal(err)
 	}
