@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/berth-project/berth/internal/testutil"
 )
 
 // TestDockerPy runs testdata/dockerpy_test.py (containers, images,
@@ -58,4 +60,29 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestDockerPySwarm runs testdata/dockerpy_swarm_test.py with Debian's
+// docker-py (and 7.x when BERTH_DOCKERPY7 names it) against a daemon of
+// its own, which the script makes a single-node swarm and leaves.
+func TestDockerPySwarm(t *testing.T) {
+	need(t, python)
+	for _, v := range []struct{ name, path, version string }{
+		{"debian", "", "5."},
+		{"7.x", os.Getenv("BERTH_DOCKERPY7"), "7."},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			if v.version == "7." && v.path == "" {
+				t.Skip("docker-py 7.x: set BERTH_DOCKERPY7 to a directory holding its docker package (PyPI is not reachable from this machine)")
+			}
+			d := testutil.StartDaemon(t)
+			d.LoadBusybox(t)
+			env := []string{"DOCKER_HOST=" + d.Host, "BERTH_PREFIX=" + uniq("pys"), "PYTHONPATH=" + v.path}
+			out, err := pyRun(env, "testdata/dockerpy_swarm_test.py")
+			if err != nil || !strings.Contains(out, "\nOK") {
+				t.Fatalf("docker-py swarm suite failed (%v):\n%s\n--- daemon log tail:\n%s", err, out, lastLines(d.Log(), 40))
+			}
+			t.Log(lastLines(out, 3))
+		})
+	}
 }
