@@ -37,7 +37,7 @@ func newStackCommand(c *command.Cli) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(newDeployCommand(c), newListCommand(c), newPsCommand(c), newRemoveCommand(c), newServicesCommand(c))
+	cmd.AddCommand(newDeployCommand(c), newListCommand(c), newPsCommand(c), newRemoveCommand(c), newServicesCommand(c), newConfigCommand(c))
 	return cmd
 }
 

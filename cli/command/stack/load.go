@@ -47,6 +47,25 @@ var forbiddenProperties = map[string]string{
 // configs get docker's "<stack>_<name>" names. Warnings about ignored keys
 // go to errw, as docker prints them.
 func loadProject(ctx context.Context, files []string, stackName string, stdin io.Reader, errw io.Writer) (*types.Project, error) {
+	p, err := readProject(ctx, files, stackName, stdin, errw)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range p.ServiceNames() {
+		s := p.Services[name]
+		if s.Image == "" {
+			return nil, fmt.Errorf("invalid image reference for service %s: no image specified", name)
+		}
+		if _, err := reference.ParseAnyReference(s.Image); err != nil {
+			return nil, fmt.Errorf("invalid image reference for service %s: %w", name, err)
+		}
+	}
+	return p, nil
+}
+
+// readProject is loadProject without the image checks (`stack config`
+// prints uninterpolated files too); extra adjusts the loader.
+func readProject(ctx context.Context, files []string, stackName string, stdin io.Reader, errw io.Writer, extra ...func(*loader.Options)) (*types.Project, error) {
 	if len(files) == 0 {
 		return nil, errors.New("Specify a Compose file (with --compose-file)")
 	}
@@ -115,6 +134,9 @@ func loadProject(ctx context.Context, files []string, stackName string, stdin io
 		o.SkipConsistencyCheck = true
 		// Docker's stack loader does not apply profiles: every service deploys.
 		o.Profiles = []string{"*"}
+		for _, f := range extra {
+			f(o)
+		}
 	})
 	logrus.SetLevel(lvl)
 	if err != nil {
@@ -131,15 +153,6 @@ func loadProject(ctx context.Context, files []string, stackName string, stdin io
 	}
 	if len(dep) > 0 {
 		fmt.Fprintf(errw, "Ignoring deprecated options:\n\n%s\n\n", propertyWarnings(dep))
-	}
-	for _, name := range p.ServiceNames() {
-		s := p.Services[name]
-		if s.Image == "" {
-			return nil, fmt.Errorf("invalid image reference for service %s: no image specified", name)
-		}
-		if _, err := reference.ParseAnyReference(s.Image); err != nil {
-			return nil, fmt.Errorf("invalid image reference for service %s: %w", name, err)
-		}
 	}
 	return p, nil
 }
