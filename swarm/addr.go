@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strings"
 
 	"github.com/berth-project/berth/internal/errdefs"
-	"github.com/vishvananda/netlink"
 )
 
 // interfaceAddr is the single global IPv4 address of an interface.
@@ -37,23 +38,34 @@ func interfaceAddr(name string) (net.IP, error) {
 // systemAddr is the address of the interface the default route goes out
 // of, which is what dockerd advertises when nothing is given.
 func systemAddr() (net.IP, error) {
-	routes, err := netlink.RouteList(nil, netlink.FAMILY_V4)
+	routes, err := os.ReadFile("/proc/net/route")
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range routes {
-		if r.Dst != nil && !r.Dst.IP.IsUnspecified() {
-			continue
-		}
-		l, err := netlink.LinkByIndex(r.LinkIndex)
+	for _, ifc := range defaultRouteIfaces(string(routes)) {
+		ip, err := interfaceAddr(ifc)
 		if err != nil {
-			continue
-		}
-		ip, err := interfaceAddr(l.Attrs().Name)
-		if err != nil {
-			return nil, errdefs.InvalidParameter("could not choose an IP address to advertise since this system has multiple addresses on interface %s", l.Attrs().Name)
+			return nil, errdefs.InvalidParameter("could not choose an IP address to advertise since this system has multiple addresses on interface %s", ifc)
 		}
 		return ip, nil
 	}
 	return nil, errdefs.InvalidParameter("%s", errors.New("could not find the system's IP address - specify one with --advertise-addr"))
+}
+
+// defaultRouteIfaces reads /proc/net/route (the kernel's IPv4 main table:
+// interface, destination and mask in hex) for the interfaces of default
+// routes, in table order. The file is enough here and spares swarmd a
+// netlink library.
+func defaultRouteIfaces(table string) []string {
+	var out []string
+	for i, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		if i == 0 || len(f) < 8 {
+			continue // header
+		}
+		if f[1] == "00000000" && f[7] == "00000000" {
+			out = append(out, f[0])
+		}
+	}
+	return out
 }

@@ -165,8 +165,13 @@ func (c *Cluster) Join(ctx context.Context, req types.JoinRequest) error {
 	c.mu.Unlock()
 	if err := c.awaitReady(ctx, n); err != nil {
 		if !strings.Contains(err.Error(), "Timeout was reached") {
+			// A refused join leaves the node out of any swarm, as
+			// dockerd's: inactive, not in error.
 			c.Shutdown(ctx)
 			clearState(c.cfg.Root)
+			c.mu.Lock()
+			c.lastErr = nil
+			c.mu.Unlock()
 		}
 		return err
 	}

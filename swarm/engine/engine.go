@@ -10,118 +10,103 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
-	"strings"
+	"net/url"
+	"strconv"
 	"time"
 
 	crouter "github.com/berth-project/berth/apiserver/router/container"
 	imagerouter "github.com/berth-project/berth/apiserver/router/image"
 	"github.com/berth-project/berth/internal/errdefs"
 	"github.com/berth-project/berth/swarm/executor"
-	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/client"
 )
 
-// Engine talks to the daemon at a unix socket.
+// Engine talks to the daemon at a unix socket. It speaks the Engine API
+// with a plain HTTP client rather than the moby SDK: the daemon is ours and
+// the calls are few, and the SDK (with its OpenTelemetry instrumentation)
+// was a megabyte of berth-swarmd's resident memory.
 type Engine struct {
-	c    *client.Client
 	http *http.Client
 }
 
 // New connects to the daemon's internal socket.
 func New(sock string) (*Engine, error) {
-	c, err := client.New(client.WithHost("unix://"+sock), client.WithAPIVersionNegotiation())
-	if err != nil {
-		return nil, err
-	}
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}}
-	return &Engine{c: c, http: hc}, nil
-}
-
-// classify turns the client's errors back into our classes, so the
-// executor's IsNotFound/IsConflict checks hold across the socket.
-func classify(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case cerrdefs.IsNotFound(err):
-		return errdefs.NotFound("%s", err.Error())
-	case cerrdefs.IsConflict(err):
-		return errdefs.Conflict("%s", err.Error())
-	case cerrdefs.IsInvalidArgument(err):
-		return errdefs.InvalidParameter("%s", err.Error())
-	}
-	return err
+	return &Engine{http: hc}, nil
 }
 
 // ContainerCreate implements executor.Containers.
 func (e *Engine) ContainerCreate(ctx context.Context, name string, req *container.CreateRequest) (container.CreateResponse, error) {
-	r, err := e.c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: req.Config, HostConfig: req.HostConfig, NetworkingConfig: req.NetworkingConfig})
-	if err != nil {
-		return container.CreateResponse{}, classify(err)
-	}
-	return container.CreateResponse{ID: r.ID, Warnings: r.Warnings}, nil
+	var r container.CreateResponse
+	err := e.call(ctx, http.MethodPost, "/containers/create", url.Values{"name": {name}}, req, &r)
+	return r, err
 }
 
 // ContainerStart implements executor.Containers.
 func (e *Engine) ContainerStart(ctx context.Context, name string) error {
-	_, err := e.c.ContainerStart(ctx, name, client.ContainerStartOptions{})
-	return classify(err)
+	return e.call(ctx, http.MethodPost, "/containers/"+url.PathEscape(name)+"/start", nil, nil, nil)
 }
 
 // ContainerStop implements executor.Containers.
 func (e *Engine) ContainerStop(ctx context.Context, name, signal string, timeout *int) error {
-	_, err := e.c.ContainerStop(ctx, name, client.ContainerStopOptions{Signal: signal, Timeout: timeout})
-	return classify(err)
+	q := url.Values{}
+	if signal != "" {
+		q.Set("signal", signal)
+	}
+	if timeout != nil {
+		q.Set("t", strconv.Itoa(*timeout))
+	}
+	return e.call(ctx, http.MethodPost, "/containers/"+url.PathEscape(name)+"/stop", q, nil, nil)
 }
 
 // ContainerKill implements executor.Containers.
 func (e *Engine) ContainerKill(ctx context.Context, name, signal string) error {
-	_, err := e.c.ContainerKill(ctx, name, client.ContainerKillOptions{Signal: signal})
-	return classify(err)
+	q := url.Values{}
+	if signal != "" {
+		q.Set("signal", signal)
+	}
+	return e.call(ctx, http.MethodPost, "/containers/"+url.PathEscape(name)+"/kill", q, nil, nil)
 }
 
 // ContainerRemove implements executor.Containers.
 func (e *Engine) ContainerRemove(ctx context.Context, name string, opts crouter.RemoveOptions) error {
-	_, err := e.c.ContainerRemove(ctx, name, client.ContainerRemoveOptions{Force: opts.Force, RemoveVolumes: opts.RemoveVolumes})
-	return classify(err)
+	q := url.Values{"force": {strconv.FormatBool(opts.Force)}, "v": {strconv.FormatBool(opts.RemoveVolumes)}}
+	return e.call(ctx, http.MethodDelete, "/containers/"+url.PathEscape(name), q, nil, nil)
 }
 
-// ContainerWait implements executor.Containers.
+// ContainerWait implements executor.Containers: the daemon answers when
+// the condition is met, so the request is made in the background.
 func (e *Engine) ContainerWait(ctx context.Context, name string, cond container.WaitCondition) (<-chan crouter.WaitResult, error) {
-	w := e.c.ContainerWait(ctx, name, client.ContainerWaitOptions{Condition: cond})
 	out := make(chan crouter.WaitResult, 1)
 	go func() {
-		select {
-		case r := <-w.Result:
-			res := crouter.WaitResult{StatusCode: r.StatusCode}
-			if r.Error != nil && r.Error.Message != "" {
-				res.Err = fmt.Errorf("%s", r.Error.Message)
-			}
-			out <- res
-		case err := <-w.Error:
-			out <- crouter.WaitResult{Err: classify(err)}
+		var r container.WaitResponse
+		err := e.call(ctx, http.MethodPost, "/containers/"+url.PathEscape(name)+"/wait", url.Values{"condition": {string(cond)}}, nil, &r)
+		res := crouter.WaitResult{StatusCode: r.StatusCode, Err: err}
+		if err == nil && r.Error != nil && r.Error.Message != "" {
+			res.Err = fmt.Errorf("%s", r.Error.Message)
 		}
+		out <- res
 	}()
 	return out, nil
 }
 
 // ContainerInspect implements executor.Containers.
 func (e *Engine) ContainerInspect(ctx context.Context, name string, size bool) (*container.InspectResponse, error) {
-	r, err := e.c.ContainerInspect(ctx, name, client.ContainerInspectOptions{Size: size})
-	if err != nil {
-		return nil, classify(err)
+	var r container.InspectResponse
+	if err := e.call(ctx, http.MethodGet, "/containers/"+url.PathEscape(name)+"/json", url.Values{"size": {strconv.FormatBool(size)}}, nil, &r); err != nil {
+		return nil, err
 	}
-	return &r.Container, nil
+	return &r, nil
 }
 
 // ContainerLogs implements executor.Containers: the stream is read with
@@ -132,16 +117,17 @@ func (e *Engine) ContainerLogs(ctx context.Context, name string, opts crouter.Lo
 		return nil, false, err
 	}
 	tty := insp.Config != nil && insp.Config.Tty
-	lo := client.ContainerLogsOptions{ShowStdout: opts.ShowStdout, ShowStderr: opts.ShowStderr, Follow: opts.Follow, Timestamps: true}
+	q := url.Values{"stdout": {strconv.FormatBool(opts.ShowStdout)}, "stderr": {strconv.FormatBool(opts.ShowStderr)},
+		"follow": {strconv.FormatBool(opts.Follow)}, "timestamps": {"1"}}
 	if opts.Tail >= 0 {
-		lo.Tail = fmt.Sprint(opts.Tail)
+		q.Set("tail", strconv.Itoa(opts.Tail))
 	}
 	if !opts.Since.IsZero() {
-		lo.Since = opts.Since.Format(time.RFC3339Nano)
+		q.Set("since", fmt.Sprintf("%d.%09d", opts.Since.Unix(), opts.Since.Nanosecond()))
 	}
-	rc, err := e.c.ContainerLogs(ctx, name, lo)
+	rc, err := e.stream(ctx, http.MethodGet, "/containers/"+url.PathEscape(name)+"/logs", q, nil)
 	if err != nil {
-		return nil, false, classify(err)
+		return nil, false, err
 	}
 	out := make(chan *crouter.LogMessage, 64)
 	go func() {
@@ -192,44 +178,60 @@ func scan(ctx context.Context, r io.Reader, stream string, out chan<- *crouter.L
 
 // Exists implements executor.Images.
 func (e *Engine) Exists(ref string) bool {
-	_, err := e.c.ImageInspect(context.Background(), ref)
-	return err == nil
+	return e.call(context.Background(), http.MethodGet, "/images/"+ref+"/json", nil, nil, nil) == nil
 }
 
-// PullImage implements executor.Images.
+// PullImage implements executor.Images: the pull is done when the
+// daemon's progress stream ends, failed if a message of it says so.
 func (e *Engine) PullImage(ctx context.Context, req imagerouter.PullRequest, out io.Writer) error {
-	ref := req.Image
-	if req.Tag != "" {
-		sep := ":"
-		if strings.Contains(req.Tag, ":") {
-			sep = "@"
-		}
-		ref += sep + req.Tag
-	}
-	var opts client.ImagePullOptions
+	hdr := http.Header{}
 	if req.Auth != nil {
 		b, err := json.Marshal(req.Auth)
 		if err != nil {
 			return err
 		}
-		opts.RegistryAuth = base64.URLEncoding.EncodeToString(b)
+		hdr.Set("X-Registry-Auth", base64.URLEncoding.EncodeToString(b))
 	}
-	r, err := e.c.ImagePull(ctx, ref, opts)
+	q := url.Values{"fromImage": {req.Image}}
+	if req.Tag != "" {
+		q.Set("tag", req.Tag)
+	}
+	rc, err := e.stream(ctx, http.MethodPost, "/images/create", q, hdr)
 	if err != nil {
-		return classify(err)
+		return err
 	}
-	defer r.Close()
-	return r.Wait(ctx)
+	defer rc.Close()
+	dec := json.NewDecoder(io.TeeReader(rc, out))
+	for {
+		var m struct {
+			Error       string `json:"error"`
+			ErrorDetail *struct {
+				Message string `json:"message"`
+			} `json:"errorDetail"`
+		}
+		if err := dec.Decode(&m); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("pull %s: %w", req.Image, err)
+		}
+		if m.ErrorDetail != nil && m.ErrorDetail.Message != "" {
+			return errors.New(m.ErrorDetail.Message)
+		}
+		if m.Error != "" {
+			return errors.New(m.Error)
+		}
+	}
 }
 
 // RemoveTaskContainers deletes every swarm task container (leave).
 func (e *Engine) RemoveTaskContainers(ctx context.Context) error {
-	l, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", executor.LabelTask)})
-	if err != nil {
+	var l []container.Summary
+	f, _ := json.Marshal(map[string][]string{"label": {executor.LabelTask}})
+	if err := e.call(ctx, http.MethodGet, "/containers/json", url.Values{"all": {"1"}, "filters": {string(f)}}, nil, &l); err != nil {
 		return err
 	}
-	for _, c := range l.Items {
-		if _, err := e.c.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !cerrdefs.IsNotFound(err) {
+	for _, c := range l {
+		if err := e.ContainerRemove(ctx, c.ID, crouter.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !errdefs.IsNotFound(err) {
 			return err
 		}
 	}
@@ -254,26 +256,7 @@ func (e *Engine) RemoveIngressBackend(ctx context.Context, service string, backe
 }
 
 func (e *Engine) post(ctx context.Context, path string, body any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://berthd"+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		var m struct{ Message string }
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return fmt.Errorf("%s", m.Message)
-	}
-	return nil
+	return e.call(ctx, http.MethodPost, path, nil, body, nil)
 }
 
 // EventRequest is the body of the daemon's internal event call.

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/swarmkit/v2/agent/exec"
 	"github.com/moby/swarmkit/v2/api"
+	"github.com/moby/swarmkit/v2/log"
 )
 
 // controller drives one task's container through swarmkit's task states
@@ -65,7 +66,10 @@ func (c *controller) Prepare(ctx context.Context) error {
 	spec := t.Spec.GetContainer()
 	if !c.e.cfg.Images.Exists(spec.Image) {
 		if err := c.pull(ctx, spec.Image, spec.PullOptions); err != nil {
-			return fmt.Errorf("No such image: %s: %w", spec.Image, err)
+			// The task's error says what dockerd's says; why the pull
+			// failed goes to the daemon log, as with dockerd.
+			log.G(ctx).WithError(err).WithField("image", spec.Image).Error("pulling image failed")
+			return fmt.Errorf("No such image: %s", spec.Image)
 		}
 	}
 	mounts, err := c.e.writeFiles(t, c.deps)
