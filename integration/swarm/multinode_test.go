@@ -271,9 +271,11 @@ func TestWorkerOverlay(t *testing.T) {
 		addrs = append(addrs, ip+":2377")
 	}
 	mgr, wrk := ds[0], ds[1]
-	cli(t, mgr, "swarm", "init", "--advertise-addr", addrs[0], "--listen-addr", addrs[0])
+	// --data-path-addr: VXLAN between the nodes uses these addresses.
+	host := func(a string) string { return strings.TrimSuffix(a, ":2377") }
+	cli(t, mgr, "swarm", "init", "--advertise-addr", addrs[0], "--listen-addr", addrs[0], "--data-path-addr", host(addrs[0]))
 	token := cli(t, mgr, "swarm", "join-token", "-q", "worker")
-	if out := cli(t, wrk, "swarm", "join", "--token", token, "--advertise-addr", addrs[1], addrs[0]); !strings.Contains(out, "This node joined a swarm as a worker.") {
+	if out := cli(t, wrk, "swarm", "join", "--token", token, "--advertise-addr", addrs[1], "--data-path-addr", host(addrs[1]), addrs[0]); !strings.Contains(out, "This node joined a swarm as a worker.") {
 		t.Fatalf("join: %s", out)
 	}
 	t.Cleanup(func() {
