@@ -28,13 +28,7 @@ func TestServiceRegistryAuth(t *testing.T) {
 	cli(t, d, "rmi", ref)
 
 	cli(t, d, "service", "create", "-d", "--name", "noauth", "--restart-condition", "none", ref, "sleep", "300")
-	eventually(t, d, 60*time.Second, "noauth task rejected", func() string {
-		out := cli(t, d, "service", "ps", "--no-trunc", "--format", "{{.CurrentState}}|{{.Error}}", "noauth")
-		if !strings.HasPrefix(out, "Rejected") || !strings.Contains(out, "No such image: "+ref) {
-			return out
-		}
-		return ""
-	})
+	taskState(t, d, "noauth", 60*time.Second, "Rejected", "No such image: "+ref)
 	cli(t, d, "service", "rm", "noauth")
 
 	cli(t, d, "service", "create", "--name", "withauth", "--with-registry-auth", ref, "sleep", "300")

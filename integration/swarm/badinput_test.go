@@ -32,24 +32,12 @@ func TestSwarmBadInput(t *testing.T) {
 	// An image no registry has: created (docker warns and lets each node
 	// try), its tasks rejected with the reason in service ps.
 	cli(t, d, "service", "create", "-d", "--name", "noimg", "--restart-condition", "none", "127.0.0.1:1/nosuch:1", "true")
-	eventually(t, d, 60*time.Second, "noimg rejected", func() string {
-		out := cli(t, d, "service", "ps", "--no-trunc", "--format", "{{.CurrentState}}|{{.Error}}", "noimg")
-		if !strings.HasPrefix(out, "Rejected") || !strings.Contains(out, "No such image: 127.0.0.1:1/nosuch:1") {
-			return out
-		}
-		return ""
-	})
+	taskState(t, d, "noimg", 60*time.Second, "Rejected", "No such image: 127.0.0.1:1/nosuch:1")
 	cli(t, d, "service", "rm", "noimg")
 
 	// A constraint no node meets: the task waits, saying why.
 	cli(t, d, "service", "create", "-d", "--name", "nonode", "--constraint", "node.labels.zone==mars", "busybox", "sleep", "1d")
-	eventually(t, d, 30*time.Second, "nonode pending", func() string {
-		out := cli(t, d, "service", "ps", "--no-trunc", "--format", "{{.CurrentState}}|{{.Error}}", "nonode")
-		if !strings.HasPrefix(out, "Pending") || !strings.Contains(out, "no suitable node (scheduling constraints not satisfied on 1 node)") {
-			return out
-		}
-		return ""
-	})
+	taskState(t, d, "nonode", 30*time.Second, "Pending", "no suitable node (scheduling constraints not satisfied on 1 node)")
 	cli(t, d, "service", "rm", "nonode")
 
 	self := cli(t, d, "node", "ls", "-q")
@@ -59,6 +47,19 @@ func TestSwarmBadInput(t *testing.T) {
 	}
 
 	// Broken stack files: integration/stack TestBadInput (both CLIs).
+}
+
+// taskState waits until the service's one task is in state (service ps's
+// CURRENT STATE starts with it) with an error that says errText.
+func taskState(t *testing.T, d *testutil.Daemon, svc string, timeout time.Duration, state, errText string) {
+	t.Helper()
+	eventually(t, d, timeout, svc+" "+state, func() string {
+		out := cli(t, d, "service", "ps", "--no-trunc", "--format", "{{.CurrentState}}|{{.Error}}", svc)
+		if !strings.HasPrefix(out, state) || !strings.Contains(out, errText) {
+			return out
+		}
+		return ""
+	})
 }
 
 // TestJoinUnreachable: joining a manager that refuses the connection fails
