@@ -25,6 +25,18 @@ type entry struct {
 	refs []string // normalized
 }
 
+// parentSet is the IDs that are some image's parent: those images have
+// children (one pass, not a children scan per image of a list).
+func parentSet(all []*entry) map[digest.Digest]bool {
+	out := make(map[digest.Digest]bool, len(all))
+	for _, e := range all {
+		if e.rec.Parent != "" {
+			out[e.rec.Parent] = true
+		}
+	}
+	return out
+}
+
 func (e *entry) created() time.Time {
 	if e.cfg.Created != nil {
 		return *e.cfg.Created
@@ -79,10 +91,7 @@ func (s *Service) Images(ctx context.Context, opts imagerouter.ListOptions) ([]i
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]*record, len(all))
-	for i, e := range all {
-		recs[i] = e.rec
-	}
+	parents := parentSet(all)
 	var sizes map[digest.Digest]int64
 	if opts.SharedSize {
 		sizes = s.sharedSizes(all)
@@ -98,7 +107,7 @@ func (s *Service) Images(ctx context.Context, opts imagerouter.ListOptions) ([]i
 	})
 	out := []image.Summary{}
 	for _, e := range all {
-		hasChildren := len(children(recs, e.rec.ID)) > 0
+		hasChildren := parents[e.rec.ID]
 		if dangling && hasChildren {
 			continue // Docker lists only heads with dangling=true
 		}

@@ -30,10 +30,7 @@ func (s *Service) ImagesPrune(ctx context.Context, f filters.Args) (*image.Prune
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]*record, len(all))
-	for i, e := range all {
-		recs[i] = e.rec
-	}
+	parents := parentSet(all)
 	sizes := map[digest.Digest]int64{}
 	for _, e := range all {
 		for _, ch := range chainIDs(e.cfg.diffIDs()) {
@@ -47,7 +44,7 @@ func (s *Service) ImagesPrune(ctx context.Context, f filters.Args) (*image.Prune
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		hasChildren := len(children(recs, e.rec.ID)) > 0
+		hasChildren := parents[e.rec.ID]
 		if danglingOnly && hasChildren {
 			continue // only heads
 		}
