@@ -5,8 +5,9 @@ set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # python3-docker and docker-compose: clients we did not write, driven by
-# integration/clients and integration/build; git: remote build contexts.
-for p in busybox-static iptables nftables runc crun libseccomp-dev iproute2 tini gcc procps psmisc xz-utils bzip2 curl git python3-docker docker-compose; do
+# integration/clients and integration/build; git: remote build contexts;
+# patch: scripts/swarmkit-fork.sh (make build).
+for p in busybox-static iptables nftables runc crun libseccomp-dev iproute2 tini gcc procps psmisc xz-utils bzip2 curl git patch python3-docker docker-compose; do
 	have "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 mod=github.com/moby/swarmkit/v2
 go=${GO:-go}
+command -v patch >/dev/null || { echo "swarmkit-fork: needs patch (scripts/deps.sh installs it)" >&2; exit 1; }
 
 version=$("$go" list -m -f '{{.Version}}' "$mod")
 dir=$("$go" list -m -f '{{.Dir}}' "$mod")
