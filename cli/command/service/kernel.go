@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/berth-project/berth/cli/opts"
-	"github.com/docker/go-units"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/spf13/pflag"
@@ -73,21 +72,10 @@ func (k *kernelOpts) applyUpdate(cs *swarm.ContainerSpec, f *pflag.FlagSet) erro
 	if f.Changed("oom-score-adj") {
 		cs.OomScoreAdj = k.oomScoreAdj
 	}
-	if len(k.sysctlAdd)+len(k.sysctlRm) > 0 {
-		add, err := sysctlMap(k.sysctlAdd)
-		if err != nil {
-			return err
-		}
-		if cs.Sysctls == nil {
-			cs.Sysctls = map[string]string{}
-		}
-		for _, key := range k.sysctlRm {
-			delete(cs.Sysctls, key)
-		}
-		for key, v := range add {
-			cs.Sysctls[key] = v
-		}
+	if _, err := sysctlMap(k.sysctlAdd); err != nil {
+		return err
 	}
+	cs.Sysctls = editMap(cs.Sysctls, k.sysctlAdd, k.sysctlRm)
 	if len(k.ulimitAdd)+len(k.ulimitRm) > 0 {
 		u, err := ulimitList(cs.Ulimits, k.ulimitAdd, k.ulimitRm)
 		if err != nil {
@@ -182,28 +170,24 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 func sysctlMap(vals []string) (map[string]string, error) {
-	out := map[string]string{}
 	for _, v := range vals {
 		if _, err := opts.ValidateSysctl(v); err != nil {
 			return nil, fmt.Errorf("invalid argument %q for \"--sysctl\" flag: %w", v, err)
 		}
-		k, val, _ := strings.Cut(v, "=")
-		out[k] = val
 	}
-	return out, nil
+	return opts.ConvertKVStringsToMap(vals), nil
 }
 
 // ulimitList replaces ulimits by name with add and drops the names in rm.
 func ulimitList(cur []*container.Ulimit, add, rm []string) ([]*container.Ulimit, error) {
-	out := slices.DeleteFunc(slices.Clone(cur), func(u *container.Ulimit) bool { return slices.Contains(rm, u.Name) })
-	for _, v := range add {
-		u, err := units.ParseUlimit(v)
-		if err != nil {
-			return nil, fmt.Errorf("invalid argument %q for \"--ulimit\" flag: %w", v, err)
-		}
-		out = slices.DeleteFunc(out, func(x *container.Ulimit) bool { return x.Name == u.Name })
-		out = append(out, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	parsed, err := opts.ParseUlimits(add)
+	if err != nil {
+		return nil, fmt.Errorf("invalid argument for \"--ulimit\" flag: %w", err)
 	}
+	out := slices.DeleteFunc(slices.Clone(cur), func(u *container.Ulimit) bool {
+		return slices.Contains(rm, u.Name) || slices.ContainsFunc(parsed, func(p *container.Ulimit) bool { return p.Name == u.Name })
+	})
+	out = append(out, parsed...)
 	if len(out) == 0 {
 		return nil, nil
 	}
